@@ -1,0 +1,1 @@
+"""Subcommands of ``wasmhub``: one module each (see ``pytest_wasmhub.cli``)."""

@@ -1,0 +1,99 @@
+"""What an Envoy should run (``EnvoySpec``) and its rendering into a bootstrap from ``envoy-configs/``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..resources import envoy_configs_dir
+
+DEFAULT_TEMPLATE = "wasm-http.yaml"
+V8_RUNTIME = "envoy.wasm.runtime.v8"
+FAILURE_POLICIES = ("UNSPECIFIED", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD")
+LOG_LEVELS = ("trace", "debug", "info", "warning", "warn", "error", "critical", "off")
+
+
+@dataclass(frozen=True)
+class PluginSpec:
+    """One Wasm HTTP filter: the module and how Envoy configures it."""
+
+    module_path: Path
+    root_id: str = ""
+    vm_id: str = ""
+    configuration: str = ""  # plugin configuration, handed to proxy_on_configure
+    vm_configuration: str = ""  # VM configuration, handed to proxy_on_vm_start
+    failure_policy: str | None = None  # one of FAILURE_POLICIES; None leaves Envoy's default
+    fail_open: bool | None = None  # the deprecated boolean; None leaves it out
+    reload_backoff_ms: int | None = None  # FAIL_RELOAD backoff (base and max interval)
+    environment: dict[str, str] = field(default_factory=dict)  # VM environment variables
+    runtime: str = V8_RUNTIME
+    name: str = "wasmhub"
+
+    def __post_init__(self) -> None:
+        if self.failure_policy is not None and self.failure_policy not in FAILURE_POLICIES:
+            raise ValueError(
+                f"failure_policy {self.failure_policy!r} is not one of {', '.join(FAILURE_POLICIES)}"
+            )
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """An upstream cluster Envoy can route or call out to."""
+
+    name: str
+    host: str
+    port: int
+
+
+@dataclass(frozen=True)
+class EnvoySpec:
+    """Everything that decides how an Envoy is started; equal specs give equal Envoys."""
+
+    plugins: tuple[PluginSpec, ...]
+    upstream: tuple[str, int] = ("127.0.0.1", 9)
+    extra_clusters: tuple[ClusterSpec, ...] = ()
+    log_level: str = "info"
+    component_log_level: str = ""  # e.g. "wasm:debug"
+    concurrency: int = 1  # one worker: a failed VM then affects every request, deterministically
+    route_timeout: str = "30s"
+    runtime_layer: tuple[tuple[str, Any], ...] = ()  # Envoy runtime keys
+    template: str = DEFAULT_TEMPLATE
+
+    def __post_init__(self) -> None:
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log level {self.log_level!r} is not one of {', '.join(LOG_LEVELS)}")
+        names = [c.name for c in self.clusters]
+        if len(names) != len(set(names)):
+            raise ValueError(f"cluster names must be unique: {names}")
+
+    @classmethod
+    def for_module(cls, module_path: Path, **kwargs: Any) -> EnvoySpec:
+        """A spec with one plugin; keyword arguments go to ``PluginSpec`` or ``EnvoySpec`` by name."""
+        plugin_fields = PluginSpec.__dataclass_fields__.keys()
+        plugin_args = {k: kwargs.pop(k) for k in list(kwargs) if k in plugin_fields}
+        return cls(plugins=(PluginSpec(module_path=Path(module_path), **plugin_args),), **kwargs)
+
+    @property
+    def clusters(self) -> tuple[ClusterSpec, ...]:
+        return (ClusterSpec("upstream", *self.upstream), *self.extra_clusters)
+
+
+def render_bootstrap(spec: EnvoySpec, templates: Path | None = None) -> str:
+    """The bootstrap YAML for ``spec``."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates or envoy_configs_dir())),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    return env.get_template(spec.template).render(
+        plugins=spec.plugins,
+        clusters=spec.clusters,
+        route_timeout=spec.route_timeout,
+        runtime_layer=dict(spec.runtime_layer),
+    )

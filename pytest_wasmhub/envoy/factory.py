@@ -1,0 +1,75 @@
+"""Start Envoys for tests: defaults from the settings, overridden per call, all stopped at once."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..module import WasmModule, load_module
+from .bootstrap import EnvoySpec, PluginSpec
+from .handle import EnvoyHandle
+
+PLUGIN_FIELDS = frozenset(f.name for f in dataclasses.fields(PluginSpec)) - {"module_path"}
+ENVOY_FIELDS = frozenset(f.name for f in dataclasses.fields(EnvoySpec)) - {"plugins"}
+
+
+class Runner(Protocol):
+    """What the process and container runners share."""
+
+    backend: str
+
+    def start(self, spec: EnvoySpec, workdir: Path) -> EnvoyHandle: ...
+
+
+class EnvoyFactory:
+    """``factory(module=None, **overrides)`` starts an Envoy and remembers it for ``stop_all``."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        workdir: Path,
+        *,
+        module: WasmModule | None = None,
+        defaults: dict[str, Any] | None = None,
+    ) -> None:
+        self.runner = runner
+        self.workdir = Path(workdir)
+        self.module = module
+        self.defaults = dict(defaults or {})
+        self.started: list[EnvoyHandle] = []
+        unknown = set(self.defaults) - PLUGIN_FIELDS - ENVOY_FIELDS
+        if unknown:
+            raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
+
+    def spec(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> EnvoySpec:
+        """The spec ``__call__`` would start, without starting it."""
+        unknown = set(overrides) - PLUGIN_FIELDS - ENVOY_FIELDS - {"plugins"}
+        if unknown:
+            valid = ", ".join(sorted(PLUGIN_FIELDS | ENVOY_FIELDS | {"plugins"}))
+            raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}; valid: {valid}")
+        merged = {**self.defaults, **overrides}
+        plugin_args = {k: v for k, v in merged.items() if k in PLUGIN_FIELDS}
+        envoy_args = {k: v for k, v in merged.items() if k in ENVOY_FIELDS}
+        plugins = merged.get("plugins")
+        if plugins is None:
+            plugins = (PluginSpec(module_path=self.module_path(module), **plugin_args),)
+        return EnvoySpec(plugins=tuple(plugins), **envoy_args)
+
+    def module_path(self, module: WasmModule | str | Path | None) -> Path:
+        if module is None:
+            if self.module is None:
+                raise ValueError("no module: name one, or give --wasm PATH")
+            return self.module.path
+        if isinstance(module, WasmModule):
+            return module.path
+        return load_module(module, self.workdir / "modules").path
+
+    def __call__(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> EnvoyHandle:
+        envoy = self.runner.start(self.spec(module, **overrides), self.workdir)
+        self.started.append(envoy)
+        return envoy
+
+    def stop_all(self) -> None:
+        while self.started:
+            self.started.pop().stop()

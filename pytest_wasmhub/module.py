@@ -1,0 +1,140 @@
+"""The module under test: one ``WasmModule`` from whatever the user named.
+
+A source is a ``.wasm`` file or a ``.wat`` text file (compiled with ``wasmtime.wat2wasm``). Bad input
+raises :class:`ModuleError` with a one-line reason that names the file; the plugin turns it into a
+usage error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import wasmtime
+
+from .wasm_binary import WASM_MAGIC, WasmBinary, WasmFormatError, parse
+
+ABI_MARKER_PREFIX = "proxy_abi_version_"
+
+
+class ModuleError(ValueError):
+    """The named module cannot be used; the message says which file and why."""
+
+
+@dataclass(frozen=True)
+class WasmModule:
+    """A WebAssembly module ready to hand to a host."""
+
+    source: str  # what the user named (a path or a reference)
+    path: Path  # a file holding exactly ``data``; Envoy loads this
+    data: bytes = field(repr=False)
+    kind: str = "wasm"  # wasm | wat | oci-layout | oci-archive | oci-registry
+    package: dict[str, Any] | None = field(default=None, compare=False)  # OCI metadata, when packaged
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @cached_property
+    def binary(self) -> WasmBinary:
+        return parse(self.data)
+
+    @cached_property
+    def abi_markers(self) -> list[str]:
+        """Every ``proxy_abi_version_*`` function export, in export-section order."""
+        return [n for n in self.binary.export_names("func") if n.startswith(ABI_MARKER_PREFIX)]
+
+    @property
+    def abi_version(self) -> str | None:
+        """The ABI version a host would pick: the first marker, as ``0.2.1``; None without one."""
+        if not self.abi_markers:
+            return None
+        return self.abi_markers[0][len(ABI_MARKER_PREFIX) :].replace("_", ".")
+
+    def describe(self) -> str:
+        return (
+            f"{self.source} ({self.size} bytes, sha256 {self.sha256[:12]}, abi {self.abi_version or 'none'})"
+        )
+
+
+def load_module(source: str | Path, workdir: Path) -> WasmModule:
+    """Turn a user's module reference into a validated :class:`WasmModule`.
+
+    ``workdir`` receives files that must exist on disk for a host to load (a compiled ``.wat``).
+    """
+    text = str(source)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ModuleError(f"{text}: no such file")
+    if path.is_dir():
+        raise ModuleError(f"{text}: is a directory, not a .wasm or .wat file")
+    if path.suffix == ".wat":
+        data = compile_wat(path)
+        compiled = Path(workdir) / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:12]}.wasm"
+        compiled.parent.mkdir(parents=True, exist_ok=True)
+        compiled.write_bytes(data)
+        return _checked(WasmModule(text, compiled, data, kind="wat"))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ModuleError(f"{text}: cannot read: {exc.strerror}") from None
+    return _checked(WasmModule(text, path.resolve(), data))
+
+
+def compile_wat(path: Path) -> bytes:
+    """Compile WebAssembly text to a binary module."""
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModuleError(f"{path}: cannot read as WebAssembly text: {exc}") from None
+    try:
+        return wasmtime.wat2wasm(text)
+    except wasmtime.WasmtimeError as exc:
+        raise ModuleError(f"{path}: WebAssembly text does not parse: {_wat_error(str(exc))}") from None
+
+
+def validate_wasm(data: bytes, name: str) -> None:
+    """Raise :class:`ModuleError` unless ``data`` is a valid WebAssembly module."""
+    if len(data) == 0:
+        raise ModuleError(f"{name}: empty file, not a WebAssembly module")
+    if data[:4] != WASM_MAGIC:
+        raise ModuleError(f"{name}: not a WebAssembly module (bad magic number {data[:4].hex() or 'none'})")
+    try:
+        wasmtime.Module.validate(_ENGINE, data)
+    except wasmtime.WasmtimeError as exc:
+        raise ModuleError(f"{name}: invalid WebAssembly module: {_first_line(str(exc))}") from None
+    try:
+        parse(data)
+    except WasmFormatError as exc:
+        raise ModuleError(f"{name}: invalid WebAssembly module: {exc}") from None
+
+
+def _checked(module: WasmModule) -> WasmModule:
+    validate_wasm(module.data, module.source)
+    return module
+
+
+def _wat_error(message: str) -> str:
+    """``expected `)`` at line 1, column 27`` from wat2wasm's multi-line diagnostic."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    where = next((line for line in lines if line.startswith("-->")), "")
+    position = re.search(r":(\d+):(\d+)$", where)
+    reason = lines[0] if lines else message
+    return f"{reason} at line {position[1]}, column {position[2]}" if position else reason
+
+
+def _first_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    # wasmtime puts the useful part ("expected `)`", "unexpected end") after a generic first line
+    return "; ".join(lines[:3]) if lines else message
+
+
+_ENGINE = wasmtime.Engine()

@@ -1,0 +1,164 @@
+"""The pytest entry point: options, settings, the report header, markers, collection of the shared
+conformance suite, and Envoy logs on failure. The work is done by the library; this stays thin."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version, resolve_envoy_binary
+from .fixtures import state
+from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being imported here)
+    envoy,
+    envoy_binary,
+    envoy_factory,
+    envoy_runner,
+    upstream,
+    upstream_server,
+    wasm_module,
+    wasmhub_envoy_defaults,
+    wasmhub_settings,
+)
+from .module import ModuleError, load_module
+from .resources import conformance_dir
+from .settings import SETTINGS, SettingError, resolve
+
+MARKERS = (
+    "wasm_config(configuration=None, vm_configuration=None, root_id=None, vm_id=None, failure_policy=None, "
+    "fail_open=None, environment=None): Envoy plugin settings for this test's `envoy` fixture",
+    "wasm_case(info): a conformance case (set by pytest_wasmhub.cases.case)",
+    "wasm_must: a conformance case of level MUST",
+    "wasm_should: a conformance case of level SHOULD",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wasmhub", "proxy-wasm modules (pytest-wasmhub)")
+    for setting in SETTINGS:
+        where = f"[ini {setting.ini}, env {setting.env}]"
+        if setting.is_flag:
+            group.addoption(
+                setting.flag,
+                action="store_true",
+                default=None,
+                dest=f"wasmhub_{setting.name}",
+                help=f"{setting.help} {where}",
+            )
+        else:
+            group.addoption(
+                setting.flag,
+                default=None,
+                dest=f"wasmhub_{setting.name}",
+                metavar=setting.metavar,
+                help=f"{setting.help} {where}",
+            )
+        parser.addini(setting.ini, help=f"{setting.help} (option {setting.flag})", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in MARKERS:
+        config.addinivalue_line("markers", marker)
+    if config.option.help or config.option.version:
+        return
+    try:
+        settings = resolve(lambda name: config.getoption(f"wasmhub_{name}"), config.getini)
+    except SettingError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.stash[state.SETTINGS] = settings
+    try:
+        config.stash[state.ENVOY_BINARY] = resolve_envoy_binary(settings.envoy_binary)
+    except EnvoyBinaryError as exc:
+        raise pytest.UsageError(f"{settings.origin('envoy_binary')}: {exc}") from None
+    config.stash[state.MODULE] = None
+    if settings.module:
+        workdir = Path(tempfile.mkdtemp(prefix="wasmhub-"))
+        config.stash[state.MODULE_WORKDIR] = workdir
+        try:
+            config.stash[state.MODULE] = load_module(settings.module, workdir)
+        except ModuleError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if not settings.no_conformance:
+            _collect_conformance(config)
+
+
+def _collect_conformance(config: pytest.Config) -> None:
+    suite = conformance_dir()
+    if not any(Path(arg.split("::")[0]).resolve() == suite for arg in config.args):
+        config.args.append(str(suite))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    workdir = config.stash.get(state.MODULE_WORKDIR, None)
+    if workdir is not None:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    settings = config.stash.get(state.SETTINGS, None)
+    if settings is None:
+        return []
+    module = config.stash.get(state.MODULE, None)
+    binary = config.stash[state.ENVOY_BINARY]
+    try:
+        version = envoy_version(binary)
+    except EnvoyBinaryError as exc:
+        version = f"unknown ({exc})"
+    lines = []
+    if module is not None:
+        lines.append(
+            f"wasmhub: module {module.source} [{settings.origin('module')}]: {module.kind}, "
+            f"{module.size} bytes, sha256 {module.sha256}, abi {module.abi_version or 'none'}"
+        )
+    else:
+        lines.append("wasmhub: no module under test (give --wasm PATH)")
+    lines.append(f"wasmhub: envoy {version} at {binary} [{settings.origin('envoy_binary')}]")
+    shown = [s for s in SETTINGS if s.name not in ("module", "envoy_binary")]
+    lines.append(
+        "wasmhub: "
+        + ", ".join(f"{s.name}={settings.values[s.name]!r} [{settings.origin(s.name)}]" for s in shown)
+    )
+    return lines
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("wasm_case")
+        if marker is None:
+            continue
+        info = marker.args[0]
+        item.add_marker(pytest.mark.wasm_must if info.level == "MUST" else pytest.mark.wasm_should)
+        item.user_properties.extend([("wasm_case_id", info.id), ("wasm_case_level", info.level)])
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, object, object]:
+    report = yield
+    if not getattr(report, "failed", False):
+        return report
+    sections = getattr(report, "sections", None)
+    if sections is None:
+        return report
+    # Envoy's side of the story: the tail of each log and the bootstrap it ran.
+    for handle in item.stash.get(state.ITEM_ENVOYS, []):
+        sections.append(
+            (
+                f"envoy log (tail) {handle.url if handle.listeners else ''}".strip(),
+                f"bootstrap: {handle.bootstrap_path}\n{handle.log_tail()}",
+            )
+        )
+    if call.excinfo is not None and isinstance(call.excinfo.value, EnvoyStartError):
+        sections.append(("envoy start-up", call.excinfo.value.details()))
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Safety net: fixtures stop their Envoys, but an interrupted session must not leave one behind.
+    from .envoy.process import stop_all
+
+    stop_all()

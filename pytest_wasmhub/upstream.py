@@ -1,0 +1,123 @@
+"""The backend Envoy routes to: a real HTTP server on loopback that records every request.
+
+By default it answers 200 and echoes the request body, so a test sees both what the module did to the
+request (``upstream.requests``) and to the response (what the client got back).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+ECHO = object()  # respond_with(body=ECHO): send the request body back
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as it reached the upstream, after Envoy and the module."""
+
+    method: str
+    path: str
+    query: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.lower()
+        return next((v for k, v in self.headers if k.lower() == wanted), default)
+
+    @property
+    def header_names(self) -> set[str]:
+        return {k.lower() for k, _ in self.headers}
+
+
+@dataclass
+class _Reply:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    body: object = ECHO
+
+
+class Upstream:
+    """A recording HTTP server. Use ``start``/``stop`` or ``with Upstream() as up:``."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._server = HTTPServer(host, port, threaded=True)
+        self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._reply = _Reply()
+
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return (self.host, self.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def last_request(self) -> RecordedRequest:
+        requests = self.requests
+        if not requests:
+            raise LookupError("no request has reached the upstream")
+        return requests[-1]
+
+    def respond_with(
+        self, status: int = 200, headers: Mapping[str, str] | None = None, body: bytes | str | object = ECHO
+    ) -> None:
+        """What the upstream answers from now on (default: 200 echoing the request body)."""
+        self._reply = _Reply(status, dict(headers or {}), body)
+
+    def clear(self) -> None:
+        """Forget recorded requests and go back to the default echo reply."""
+        with self._lock:
+            self._requests.clear()
+        self._reply = _Reply()
+
+    def start(self) -> Upstream:
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server.is_running():
+            self._server.stop()
+
+    def __enter__(self) -> Upstream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _handle(self, request: Request) -> Response:
+        body = request.get_data()
+        recorded = RecordedRequest(
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            headers=tuple((k, v) for k, v in request.headers.items()),
+            body=body,
+        )
+        with self._lock:
+            self._requests.append(recorded)
+        reply = self._reply
+        payload = body if reply.body is ECHO else reply.body
+        return Response(payload, status=reply.status, headers=reply.headers)

@@ -1,0 +1,225 @@
+"""A small reader for the WebAssembly binary format: just the parts the ABI checks need.
+
+It reads the section headers, function types, imports, exports, memories, the start function and the
+custom section names, without compiling anything, so it is fast on large modules. Validation of the
+code itself is left to wasmtime (``wasmtime.Module.validate``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+WASM_MAGIC = b"\0asm"
+WASM_VERSION = b"\x01\0\0\0"
+
+VALUE_TYPES = {
+    0x7F: "i32",
+    0x7E: "i64",
+    0x7D: "f32",
+    0x7C: "f64",
+    0x7B: "v128",
+    0x70: "funcref",
+    0x6F: "externref",
+}
+EXTERN_KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+
+
+class WasmFormatError(ValueError):
+    """The bytes are not a WebAssembly module this reader understands."""
+
+
+@dataclass(frozen=True)
+class FuncType:
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"({', '.join(self.params)}) -> ({', '.join(self.results)})"
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str
+    name: str
+    kind: str
+    type: FuncType | None = None  # set for function imports
+
+
+@dataclass(frozen=True)
+class Export:
+    name: str
+    kind: str
+    index: int
+
+
+@dataclass(frozen=True)
+class Limits:
+    minimum: int
+    maximum: int | None
+    memory64: bool = False
+    shared: bool = False
+
+
+@dataclass
+class WasmBinary:
+    """What :func:`parse` read from a module."""
+
+    types: list[FuncType] = field(default_factory=list)
+    imports: list[Import] = field(default_factory=list)
+    function_type_indices: list[int] = field(default_factory=list)  # for functions defined in the module
+    exports: list[Export] = field(default_factory=list)
+    memories: list[Limits] = field(default_factory=list)  # defined (not imported) memories
+    start_function: int | None = None
+    custom_sections: list[tuple[str, int]] = field(default_factory=list)  # (name, size in bytes)
+
+    @property
+    def imported_functions(self) -> list[Import]:
+        return [imp for imp in self.imports if imp.kind == "func"]
+
+    def function_type(self, function_index: int) -> FuncType | None:
+        """The type of a function by its index in the function index space (imports first)."""
+        imported = self.imported_functions
+        if function_index < len(imported):
+            return imported[function_index].type
+        local = function_index - len(imported)
+        if 0 <= local < len(self.function_type_indices):
+            type_index = self.function_type_indices[local]
+            if type_index < len(self.types):
+                return self.types[type_index]
+        return None
+
+    def exported_function_types(self) -> dict[str, FuncType | None]:
+        return {e.name: self.function_type(e.index) for e in self.exports if e.kind == "func"}
+
+    def export_names(self, kind: str | None = None) -> list[str]:
+        return [e.name for e in self.exports if kind is None or e.kind == kind]
+
+
+class _Reader:
+    def __init__(self, data: bytes | memoryview, offset: int = 0, end: int | None = None) -> None:
+        self.data = memoryview(data)
+        self.pos = offset
+        self.end = len(self.data) if end is None else end
+
+    def at_end(self) -> bool:
+        return self.pos >= self.end
+
+    def byte(self) -> int:
+        if self.pos >= self.end:
+            raise WasmFormatError(f"unexpected end of data at byte {self.pos}")
+        value = self.data[self.pos]
+        self.pos += 1
+        return value
+
+    def u32(self) -> int:
+        result = shift = 0
+        while True:
+            b = self.byte()
+            result |= (b & 0x7F) << shift
+            if b < 0x80:
+                return result
+            shift += 7
+            if shift > 35:
+                raise WasmFormatError(f"LEB128 integer too long at byte {self.pos}")
+
+    def u64(self) -> int:
+        result = shift = 0
+        while True:
+            b = self.byte()
+            result |= (b & 0x7F) << shift
+            if b < 0x80:
+                return result
+            shift += 7
+            if shift > 70:
+                raise WasmFormatError(f"LEB128 integer too long at byte {self.pos}")
+
+    def raw(self, size: int) -> bytes:
+        if self.pos + size > self.end:
+            raise WasmFormatError(f"unexpected end of data at byte {self.pos}")
+        chunk = bytes(self.data[self.pos : self.pos + size])
+        self.pos += size
+        return chunk
+
+    def name(self) -> str:
+        return self.raw(self.u32()).decode("utf-8", errors="replace")
+
+    def value_type(self) -> str:
+        code = self.byte()
+        if code not in VALUE_TYPES:
+            raise WasmFormatError(f"unsupported value type 0x{code:02x}")
+        return VALUE_TYPES[code]
+
+    def limits(self) -> Limits:
+        flags = self.byte()
+        memory64 = bool(flags & 0x04)
+        read = self.u64 if memory64 else self.u32
+        minimum = read()
+        maximum = read() if flags & 0x01 else None
+        return Limits(minimum, maximum, memory64=memory64, shared=bool(flags & 0x02))
+
+
+def parse(data: bytes) -> WasmBinary:
+    """Read a module's sections. Raises :class:`WasmFormatError` for bytes that are not wasm."""
+    if data[:4] != WASM_MAGIC:
+        raise WasmFormatError("not a WebAssembly module (bad magic number)")
+    if data[4:8] != WASM_VERSION:
+        raise WasmFormatError(f"unsupported WebAssembly binary version {data[4:8].hex()}")
+    out = WasmBinary()
+    top = _Reader(data, 8)
+    while not top.at_end():
+        section_id = top.byte()
+        size = top.u32()
+        start = top.pos
+        if start + size > len(data):
+            raise WasmFormatError(f"section {section_id} runs past the end of the module")
+        section = _Reader(data, start, start + size)
+        _read_section(section_id, section, out, size)
+        top.pos = start + size
+    return out
+
+
+def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> None:
+    if section_id == 0:
+        name = r.name()
+        out.custom_sections.append((name, size))
+    elif section_id == 1:
+        for _ in range(r.u32()):
+            form = r.byte()
+            if form != 0x60:
+                raise WasmFormatError(f"unsupported type form 0x{form:02x}")
+            params = tuple(r.value_type() for _ in range(r.u32()))
+            results = tuple(r.value_type() for _ in range(r.u32()))
+            out.types.append(FuncType(params, results))
+    elif section_id == 2:
+        for _ in range(r.u32()):
+            module, name, kind = r.name(), r.name(), r.byte()
+            func_type = None
+            if kind == 0:
+                index = r.u32()
+                func_type = out.types[index] if index < len(out.types) else None
+            elif kind == 1:
+                r.byte()
+                r.limits()
+            elif kind == 2:
+                r.limits()
+            elif kind == 3:
+                r.byte()
+                r.byte()
+            elif kind == 4:
+                r.byte()
+                r.u32()
+            else:
+                raise WasmFormatError(f"unknown import kind {kind}")
+            out.imports.append(Import(module, name, EXTERN_KINDS[kind], func_type))
+    elif section_id == 3:
+        out.function_type_indices.extend(r.u32() for _ in range(r.u32()))
+    elif section_id == 5:
+        out.memories.extend(r.limits() for _ in range(r.u32()))
+    elif section_id == 7:
+        for _ in range(r.u32()):
+            name, kind, index = r.name(), r.byte(), r.u32()
+            if kind not in EXTERN_KINDS:
+                raise WasmFormatError(f"unknown export kind {kind} for {name!r}")
+            out.exports.append(Export(name, EXTERN_KINDS[kind], index))
+    elif section_id == 8:
+        out.start_function = r.u32()
