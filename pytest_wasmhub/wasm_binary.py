@@ -38,11 +38,20 @@ class FuncType:
 
 
 @dataclass(frozen=True)
+class Limits:
+    minimum: int
+    maximum: int | None
+    memory64: bool = False
+    shared: bool = False
+
+
+@dataclass(frozen=True)
 class Import:
     module: str
     name: str
     kind: str
     type: FuncType | None = None  # set for function imports
+    limits: Limits | None = None  # set for memory and table imports
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,6 @@ class Export:
     name: str
     kind: str
     index: int
-
-
-@dataclass(frozen=True)
-class Limits:
-    minimum: int
-    maximum: int | None
-    memory64: bool = False
-    shared: bool = False
 
 
 @dataclass
@@ -71,6 +72,7 @@ class WasmBinary:
     memories: list[Limits] = field(default_factory=list)  # defined (not imported) memories
     start_function: int | None = None
     custom_sections: list[tuple[str, int]] = field(default_factory=list)  # (name, size in bytes)
+    producers: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # field -> [(name, version)]
 
     @property
     def imported_functions(self) -> list[Import]:
@@ -182,6 +184,8 @@ def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> No
     if section_id == 0:
         name = r.name()
         out.custom_sections.append((name, size))
+        if name == "producers":
+            _read_producers(r, out)
     elif section_id == 1:
         for _ in range(r.u32()):
             form = r.byte()
@@ -193,15 +197,15 @@ def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> No
     elif section_id == 2:
         for _ in range(r.u32()):
             module, name, kind = r.name(), r.name(), r.byte()
-            func_type = None
+            func_type = limits = None
             if kind == 0:
                 index = r.u32()
                 func_type = out.types[index] if index < len(out.types) else None
             elif kind == 1:
                 r.byte()
-                r.limits()
+                limits = r.limits()
             elif kind == 2:
-                r.limits()
+                limits = r.limits()
             elif kind == 3:
                 r.byte()
                 r.byte()
@@ -210,7 +214,7 @@ def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> No
                 r.u32()
             else:
                 raise WasmFormatError(f"unknown import kind {kind}")
-            out.imports.append(Import(module, name, EXTERN_KINDS[kind], func_type))
+            out.imports.append(Import(module, name, EXTERN_KINDS[kind], func_type, limits))
     elif section_id == 3:
         out.function_type_indices.extend(r.u32() for _ in range(r.u32()))
     elif section_id == 5:
@@ -223,3 +227,13 @@ def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> No
             out.exports.append(Export(name, EXTERN_KINDS[kind], index))
     elif section_id == 8:
         out.start_function = r.u32()
+
+
+def _read_producers(r: _Reader, out: WasmBinary) -> None:
+    """The tool-conventions ``producers`` section (language, processed-by, sdk); ignored when malformed."""
+    try:
+        for _ in range(r.u32()):
+            field_name = r.name()
+            out.producers[field_name] = [(r.name(), r.name()) for _ in range(r.u32())]
+    except WasmFormatError:
+        out.producers.clear()

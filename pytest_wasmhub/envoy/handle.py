@@ -48,6 +48,7 @@ class EnvoyHandle(ABC):
         self.listeners: dict[str, str] = {}
         self._admin: httpx.Client | None = None
         self._http: httpx.Client | None = None
+        self.wedged = False  # set when a worker is known stuck in the module: stop without waiting
 
     # --- provided by the runner -------------------------------------------------------------
     @abstractmethod
@@ -92,6 +93,17 @@ class EnvoyHandle(ABC):
     def is_alive(self) -> bool:
         return self.exit_code() is None
 
+    def exit_description(self) -> str:
+        """How Envoy ended, in words ("killed by signal SIGSEGV"); runners may know more (OOMKilled)."""
+        return describe_exit(self.exit_code())
+
+    def wait_exit(self, timeout: float) -> int | None:
+        """Wait up to ``timeout`` seconds for Envoy to exit; its exit status, or None if it still runs."""
+        deadline = time.monotonic() + timeout
+        while self.exit_code() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.exit_code()
+
     def admin_get(self, path: str, timeout: float = 5.0) -> httpx.Response:
         if self._admin is None:
             address = self._admin_address()
@@ -135,7 +147,7 @@ class EnvoyHandle(ABC):
         while time.monotonic() < deadline:
             code = self.exit_code()
             if code is not None:
-                self._raise_start_error(f"Envoy stopped during start-up ({describe_exit(code)})", code)
+                self._raise_start_error(f"Envoy stopped during start-up ({self.exit_description()})", code)
             if self.ready(timeout=1.0):
                 self._discover_listeners()
                 return
@@ -163,7 +175,8 @@ class EnvoyHandle(ABC):
     def stop(self, grace: float = 3.0) -> int | None:
         """Stop Envoy and release its resources; returns its exit status. Safe to call twice."""
         if self.is_alive():
-            self._terminate(grace)
+            # a wedged worker never finishes a graceful shutdown (measured): do not wait for it
+            self._terminate(0.0 if self.wedged else grace)
         for client in (self._admin, self._http):
             if client is not None:
                 client.close()

@@ -1,0 +1,75 @@
+"""How the module copes with each status a host call can return. SDKs that treat an unexpected status
+as fatal panic, and in Envoy a panic fails the stream and the VM (envoyproxy/envoy#26485, #33600)."""
+
+from __future__ import annotations
+
+from pytest_wasmhub.cases import MUST, SHOULD, case, not_applicable
+from pytest_wasmhub.host.checks import (
+    conformance_host,
+    environment_statuses,
+    other_statuses,
+    run_traffic,
+    status_sweep,
+    stream_host_calls,
+)
+
+METHOD = (
+    " Method: for every host function the module calls while streams run and every such status, a fresh "
+    "VM gets that status from each call of the function, and the standard requests run."
+)
+
+
+def _functions(module_host):
+    host = module_host()
+    mark = host.trace.next_seq()
+    run_traffic(host)
+    if host.vm_failure is not None:
+        not_applicable(f"the module fails on plain requests already: {host.vm_failure.describe()}")
+    functions = stream_host_calls(host, mark)
+    if not functions:
+        not_applicable("the module makes no host call while streams run")
+    return functions
+
+
+def _verdict(outcomes, advice: str) -> None:
+    crashed = [o for o in outcomes if o.failure is not None]
+    assert not crashed, advice + "\n" + "\n".join(o.describe() for o in crashed)
+
+
+@case(
+    "HOST-STATUS-001",
+    area="host",
+    level=MUST,
+    title="The module survives the statuses Envoy really returns",
+    spec="A module must not trap when a host call answers with a status Envoy returns to correct modules "
+    "because of the traffic or the proxy's state: NOT_FOUND (a missing header, property, key or queue), "
+    "CAS_MISMATCH (a concurrent update), EMPTY (an empty queue), BAD_ARGUMENT from proxy_http_call (an "
+    "unknown cluster)." + METHOD,
+    reference="Envoy source/extensions/common/wasm/context.cc; proxy-wasm-cpp-host src/exports.cc",
+)
+def test_survives_environment_statuses(wasm_module, module_host):
+    functions = _functions(module_host)
+    outcomes = status_sweep(lambda: conformance_host(wasm_module), functions, environment_statuses)
+    if not outcomes:
+        not_applicable("none of the module's host calls has an environment-dependent status")
+    _verdict(
+        outcomes,
+        "handle these statuses as the normal outcomes they are (e.g. NOT_FOUND: the header is absent):",
+    )
+
+
+@case(
+    "HOST-STATUS-002",
+    area="host",
+    level=SHOULD,
+    title="The module survives any other status code",
+    spec="A module should treat any other status as an error it handles, not a crash: every other code of "
+    "Envoy's result enum, including those beyond the spec (5 BAD_EXPRESSION, 9 RESULT_MISMATCH, "
+    "11 BROKEN_CONNECTION), INTERNAL_FAILURE (what Envoy's capability restriction answers for a "
+    "forbidden call) and UNIMPLEMENTED (what other hosts answer)." + METHOD,
+    reference="abi.md §1.5 (capability restriction stubs), §1.7 (status codes and SDK subsets)",
+)
+def test_survives_other_statuses(wasm_module, module_host):
+    functions = _functions(module_host)
+    outcomes = status_sweep(lambda: conformance_host(wasm_module), functions, other_statuses)
+    _verdict(outcomes, "return an error (or fall back) on an unknown status instead of trapping:")

@@ -1,0 +1,121 @@
+"""A failing extension must not take the proxy down: the promise that makes Wasm extensions worth having.
+
+ISOLATION-CRASH-001 holds the module under test to it. The other cases check the host with the suite's
+own probe modules, so they also run with `--wasm-host-check` and no module of the user's."""
+
+from __future__ import annotations
+
+import httpx
+
+from pytest_wasmhub.cases import MUST, case
+from pytest_wasmhub.expect import Traffic, start_envoy
+
+TRAP_LINE = "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable"
+
+
+@case(
+    "ISOLATION-CRASH-001",
+    area="isolation",
+    level=MUST,
+    title="The module never takes Envoy down or wedges it",
+    spec="Under ordinary and unusual traffic the Envoy process stays alive, admin /ready stays LIVE and a "
+    "listener without the module keeps answering. Two modules are known to break this: one without an "
+    "exported memory (Envoy segfaults at its first host call) and one that loops in a callback (its worker "
+    "thread is wedged; Envoy has no execution time limit).",
+    reference="shared/reference/crash.md §3a, §5, §7.7",
+)
+def test_module_keeps_envoy_alive(traffic):
+    traffic.exchange("GET", "/conformance/isolation")
+    traffic.exchange("POST", "/conformance/isolation", content=b"x" * 100_000)
+    traffic.exchange(
+        "GET", "/conformance/isolation", headers=[(b"x-empty", b""), (b"x-odd", b"\xff")], http2=True
+    )
+    traffic.assert_alive("GET, POST and an odd HTTP/2 request through the module")
+
+
+@case(
+    "ISOLATION-TRAP-001",
+    area="isolation",
+    level=MUST,
+    title="A trapping module fails only its own streams",
+    spec="After a trap in proxy_on_request_headers the stream gets a local 503, Envoy logs the trap "
+    "(function and reason), the process stays alive and LIVE, and a listener and a route without the "
+    "module keep answering 200.",
+    reference="shared/reference/crash.md §7.1; proxy-wasm spec §Security Considerations (plugin crashes)",
+)
+def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
+    envoy = start_envoy(envoy_factory, wasmhub_probe("trap_on_crash_path"), configuration="probe")
+    traffic = Traffic(envoy, upstream, wasmhub_settings.request_timeout)
+    assert traffic.send("GET", "/before").headers.get("x-probe") == "probe", "the probe module did not run"
+    crashed = traffic.exchange("GET", "/crash")
+    assert crashed.response.status_code == 503, f"the trapping request got {crashed.response.status_code}"
+    assert any(TRAP_LINE in line for line in crashed.new_wasm_errors), (
+        f"Envoy did not log the trap as {TRAP_LINE!r}; it logged {list(crashed.new_wasm_errors)}"
+    )
+    traffic.assert_alive("a trap in proxy_on_request_headers")
+    nowasm = traffic.exchange("GET", "/__wasmhub/nowasm/after-trap").response
+    assert nowasm.status_code == 200, f"a route with the filter disabled answered {nowasm.status_code}"
+    plain = httpx.get(envoy.passthrough_url + "/after-trap", timeout=traffic.timeout)
+    assert plain.status_code == 200, f"the listener without Wasm answered {plain.status_code}"
+
+
+@case(
+    "ISOLATION-VM-001",
+    area="isolation",
+    level=MUST,
+    title="A trap in one VM leaves a plugin in another VM working",
+    spec="Two plugins in one filter chain, in VMs with different vm_id: after the first traps (FAIL_OPEN), "
+    "the second still runs on every request with its state intact.",
+    reference="Envoy VmConfig.vm_id (plugins with different vm_id run in different VMs); crash.md §7.2",
+)
+def test_other_vm_keeps_working(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
+    probe = wasmhub_probe("trap_on_crash_path")
+    spec = envoy_factory.spec(probe)
+    plain = spec.plugins[0]
+    first = type(plain)(
+        **{
+            **plain.__dict__,
+            "name": "first",
+            "vm_id": "first",
+            "configuration": "first",
+            "failure_policy": "FAIL_OPEN",
+        }
+    )
+    second = type(plain)(**{**plain.__dict__, "name": "second", "vm_id": "second", "configuration": "second"})
+    envoy = start_envoy(envoy_factory, plugins=(first, second))
+    traffic = Traffic(envoy, upstream, wasmhub_settings.request_timeout)
+    before = traffic.send("GET", "/before")
+    assert sorted(before.headers.get_list("x-probe")) == ["first", "second"], "both plugins should run"
+    traffic.exchange("GET", "/crash")
+    after = traffic.exchange("GET", "/after").response
+    assert after.status_code == 200, f"after the first plugin trapped, a request got {after.status_code}"
+    assert after.headers.get_list("x-probe") == ["second"], (
+        f"expected only the second plugin to run after the first trapped; x-probe is "
+        f"{after.headers.get_list('x-probe')}"
+    )
+    assert after.headers.get("x-count") == "2", (
+        f"the second plugin's VM lost its state: x-count is {after.headers.get('x-count')}, expected 2"
+    )
+
+
+@case(
+    "ISOLATION-OOB-001",
+    area="isolation",
+    level=MUST,
+    title="Host calls with out-of-bounds pointers return an error code",
+    spec="A host call given a pointer outside the module's memory returns INVALID_MEMORY_ACCESS (6) to "
+    "the module instead of crashing the proxy or trapping.",
+    reference="proxy-wasm spec v0.2.1 §Types (proxy_status_t 6); crash.md §4",
+)
+def test_out_of_bounds_pointer_is_an_error_code(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
+    envoy = start_envoy(envoy_factory, wasmhub_probe("oob_host_call"))
+    traffic = Traffic(envoy, upstream, wasmhub_settings.request_timeout)
+    response = traffic.send("GET", "/oob")
+    assert response.headers.get("x-oob-log-rc") == "6", (
+        f"proxy_log with an out-of-bounds message returned {response.headers.get('x-oob-log-rc')}, expected 6"
+    )
+    assert response.headers.get("x-oob-get-rc") == "6", (
+        "proxy_get_header_map_value with out-of-bounds result pointers returned "
+        f"{response.headers.get('x-oob-get-rc')}, expected 6"
+    )
+    traffic.assert_alive("out-of-bounds host calls")

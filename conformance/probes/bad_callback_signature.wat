@@ -1,0 +1,16 @@
+;; Probe: exports proxy_on_request_headers with the ABI 0.1.0 shape (two parameters) while declaring
+;; ABI 0.2.1, which wants three. Envoy refuses to start: "Bad function signature for:
+;; proxy_on_request_headers" (proxy-wasm-cpp-host checks each callback's type at load).
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+(module
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $ptr))
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_request_headers") (param $ctx i32) (param $headers i32) (result i32) (i32.const 0))
+)

@@ -1,0 +1,229 @@
+"""The dynamic ABI checks the conformance suite runs in the host: standard and hostile traffic, a
+sweep of host-call statuses, restricted calls, a memory-growth check and the CPU budget. Library code
+without pytest: each check returns what it saw, the cases decide and word the verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .codes import Status, status_name
+from .errors import GuestFailure
+from .hostcalls import ENV_FUNCTIONS
+from .host import ProxyWasmHost
+from .messages import HttpCall, Response, StreamResult, UpstreamRequest
+from .trace import HOST
+
+HTTP_CALLBACKS = (
+    "proxy_on_request_headers",
+    "proxy_on_request_body",
+    "proxy_on_request_trailers",
+    "proxy_on_response_headers",
+    "proxy_on_response_body",
+    "proxy_on_response_trailers",
+)
+CONFORMANCE_FUEL = 300_000_000  # instructions per callback: a few hundred ms of guest code
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    headers: tuple[tuple[str | bytes, str | bytes], ...] = ()
+    body: tuple[bytes, ...] = ()
+    trailers: tuple[tuple[str, str], ...] | None = None
+    note: str = ""
+    options: tuple[tuple[str, Any], ...] = ()  # host options this request needs (e.g. no properties)
+
+
+STANDARD_TRAFFIC = (
+    Request("GET", "/conformance/host/get", (("accept", "*/*"), ("user-agent", "wasmhub")), note="a GET"),
+    Request(
+        "POST", "/conformance/host/post?id=7", (("content-type", "application/json"),), (b'{"id":', b" 7}"),
+        note="a POST with a body in two chunks",
+    ),
+    Request(
+        "PUT", "/conformance/host/trailers", (("content-type", "text/plain"), ("te", "trailers")),
+        (b"part-1;", b"part-2"), (("x-checksum", "c0ffee"),), note="a PUT with a body and trailers",
+    ),
+)
+
+
+def echo_upstream(request: UpstreamRequest) -> Response:
+    """A backend that answers 200 with the request body, as the suite's real upstream does."""
+    return Response(200, {"content-type": "text/plain; charset=utf-8"}, request.body)
+
+
+def answer_callout(call: HttpCall) -> Response:
+    return Response(200, {"content-type": "text/plain"}, b"")
+
+
+def conformance_host(module: Any, **options: Any) -> ProxyWasmHost:
+    """A started host for the suite: callouts answered 200, requests echoed, the suite's CPU budget."""
+    settings: dict[str, Any] = {
+        "http_call_handler": answer_callout,
+        "upstream": echo_upstream,
+        "fuel_per_callback": CONFORMANCE_FUEL,
+    }
+    settings.update(options)
+    return ProxyWasmHost(module, **settings).start()
+
+
+def send(host: ProxyWasmHost, request: Request, **kwargs: Any) -> StreamResult:
+    return host.http_request(
+        request.method, request.path, list(request.headers), list(request.body), request.trailers, **kwargs
+    )
+
+
+def run_traffic(host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAFFIC) -> list[StreamResult]:
+    """Send each request; stop early once the VM has failed (every later stream would be refused)."""
+    results = []
+    for request in requests:
+        results.append(send(host, request))
+        if host.vm_failure is not None:
+            break
+    return results
+
+
+def is_http_filter(host: ProxyWasmHost) -> bool:
+    vm = host.vm
+    return vm is not None and any(vm.has(name) for name in HTTP_CALLBACKS)
+
+
+# statuses --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatusOutcome:
+    function: str
+    status: int
+    failure: GuestFailure | None
+    request: str = ""
+
+    def describe(self) -> str:
+        what = f"{self.function} returning {status_name(self.status)} ({self.status})"
+        if self.failure is None:
+            return f"{what}: survived"
+        return f"{what} during {self.request}: {self.failure.describe()}"
+
+
+def stream_host_calls(host: ProxyWasmHost, since: int) -> list[str]:
+    """The ``env`` functions the module called from the trace record ``since`` on, in first-call order."""
+    names: dict[str, None] = {}
+    for record in host.trace.since(since):
+        if record.kind == HOST:
+            names.setdefault(record.name, None)
+    return list(names)
+
+
+def environment_statuses(function: str) -> tuple[int, ...]:
+    """Statuses Envoy gives a correct module for this call because of its environment."""
+    implementation = ENV_FUNCTIONS.get(function)
+    return tuple(Status[name] for name in implementation.may_return) if implementation else ()
+
+
+def other_statuses(function: str) -> tuple[int, ...]:
+    """Every other status Envoy's result enum has (spec codes and Envoy's extras 5, 9, 11), but OK."""
+    usual = set(environment_statuses(function)) | {Status.OK}
+    return tuple(s for s in Status if s not in usual)
+
+
+def status_sweep(
+    make_host: Callable[[], ProxyWasmHost], functions: Iterable[str], statuses: Callable[[str], Iterable[int]],
+    requests: Iterable[Request] = STANDARD_TRAFFIC,
+) -> list[StatusOutcome]:
+    """For each function and status: a fresh VM, the status forced on every call of the function once the
+    VM runs, the traffic sent; whether the module survived."""
+    outcomes = []
+    requests = tuple(requests)
+    for function in functions:
+        for status in statuses(function):
+            host = make_host()
+            host.inject_status(function, status)
+            failure, note = None, ""
+            for request in requests:
+                send(host, request)
+                if host.vm_failure is not None:
+                    failure, note = host.vm_failure, request.note
+                    break
+            host.close()
+            outcomes.append(StatusOutcome(function, int(status), failure, note))
+    return outcomes
+
+
+# memory ------------------------------------------------------------------------------------------------
+@dataclass
+class MemoryGrowth:
+    samples: list[int] = field(default_factory=list)  # linear memory bytes after warm-up and each round
+    per_round: int = 0
+    failure: GuestFailure | None = None
+
+    @property
+    def keeps_growing(self) -> bool:
+        pairs = list(zip(self.samples, self.samples[1:]))
+        return bool(pairs) and all(after > before for before, after in pairs)
+
+    @property
+    def bytes_per_stream(self) -> float:
+        streams = self.per_round * (len(self.samples) - 1)
+        return (self.samples[-1] - self.samples[0]) / streams if streams else 0.0
+
+    def describe(self) -> str:
+        kib = " -> ".join(f"{s // 1024} KiB" for s in self.samples)
+        return f"linear memory after warm-up and every {self.per_round} streams: {kib}"
+
+
+def memory_growth(
+    host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAFFIC, warmup: int = 60, rounds: int = 4,
+    per_round: int = 90,
+) -> MemoryGrowth:
+    """Run many streams and sample the guest's memory: after a warm-up, a module that keeps per-stream
+    state grows in every round; one that frees it levels off."""
+    cycle = tuple(requests)
+    growth = MemoryGrowth(per_round=per_round)
+    host.trace.enabled = False  # thousands of streams: keep the record small
+    count = 0
+    try:
+        for phase in range(rounds + 1):
+            for _ in range(warmup if phase == 0 else per_round):
+                send(host, cycle[count % len(cycle)])
+                count += 1
+                if host.vm_failure is not None:
+                    growth.failure = host.vm_failure
+                    return growth
+            growth.samples.append(host.memory_bytes)
+    finally:
+        host.trace.enabled = True
+    return growth
+
+
+# hostile input -----------------------------------------------------------------------------------------
+HOSTILE_TRAFFIC = (
+    Request("GET", "/conformance/host/many", tuple((f"x-many-{i}", f"v{i}") for i in range(95)), note="95 headers"),
+    Request("GET", "/conformance/host/huge", (("x-huge", "h" * 48 * 1024),), note="a 48 KiB header value"),
+    Request(
+        "GET", "/conformance/host/empty", (("x-empty", ""), ("authorization", ""), ("cookie", "")),
+        note="empty header values",
+    ),
+    Request(
+        "GET", "/conformance/host/bytes", ((b"x-bytes", b"caf\xc3\xa9 \xff\xfe\x80"), (b"x-latin1", b"\xe9t\xe9")),
+        note="header values that are not UTF-8",
+    ),
+    Request(
+        "GET", "/conformance/host/repeat", (("x-dup", "1"), ("x-dup", "2"), ("x-dup", "3")),
+        note="a repeated header",
+    ),
+    Request(
+        "POST", "/conformance/host/large-body", (("content-type", "application/octet-stream"),),
+        tuple(bytes([i % 251]) * 16384 for i in range(64)), note="a 1 MiB body in 64 chunks",
+    ),
+    Request(
+        "POST", "/conformance/host/binary", (("content-type", "application/json"),), (b"\x00\xff{\"a\":\xc3",),
+        (("x-trailer", ""),), note="a binary body that is not the JSON it claims, and an empty trailer",
+    ),
+    Request(
+        "GET", "/conformance/host/no-properties", (("x-request", "1"),),
+        note="no property exists (every proxy_get_property answers NOT_FOUND)",
+        options=(("standard_properties", False),),
+    ),
+)
+

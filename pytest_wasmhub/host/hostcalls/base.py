@@ -1,0 +1,97 @@
+"""How host functions are declared and what they get to work with.
+
+Each host function is a plain Python function ``f(call, *raw_args) -> status`` registered with
+``@env_function`` (module ``env``) or ``@wasi_function``. Its wasm type is not declared here: the
+binding takes it from the ABI model (``pytest_wasmhub.abi``), and checks that the Python arity fits.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..trace import UNAVAILABLE, CallRecord
+
+if TYPE_CHECKING:
+    from ..contexts import Context
+    from ..host import ProxyWasmHost
+    from ..memory import Storelike
+
+Implementation = Callable[..., Any]
+
+
+@dataclass(frozen=True)
+class HostFunction:
+    name: str
+    func: Implementation
+    arg_names: tuple[str, ...]
+    # statuses Envoy can return to a correct module because of its environment (a missing header, a
+    # CAS race, an empty queue...), besides OK; the status-robustness cases inject them
+    may_return: tuple[str, ...] = ()
+
+
+ENV_FUNCTIONS: dict[str, HostFunction] = {}
+WASI_FUNCTIONS: dict[str, HostFunction] = {}
+
+
+def _register(table: dict[str, HostFunction], may_return: tuple[str, ...]):
+    def decorate(func: Implementation) -> Implementation:
+        names = tuple(inspect.signature(func).parameters)[1:]  # the first is the Call
+        table[func.__name__] = HostFunction(func.__name__, func, names, may_return)
+        return func
+
+    return decorate
+
+
+def env_function(*may_return: str):
+    """Register an ``env`` host function under its Python name."""
+    return _register(ENV_FUNCTIONS, may_return)
+
+
+def wasi_function(*may_return: str):
+    """Register a WASI function under its Python name."""
+    return _register(WASI_FUNCTIONS, may_return)
+
+
+class Call:
+    """One host call in progress: the host, the guest memory through the calling store, the context
+    the call acts for, and the trace record to annotate with decoded arguments."""
+
+    __slots__ = ("context", "host", "record", "store")
+
+    def __init__(self, host: ProxyWasmHost, store: Storelike, record: CallRecord, context: Context | None):
+        self.host = host
+        self.store = store
+        self.record = record
+        self.context = context
+
+    # guest memory
+    def read(self, ptr: int, size: int) -> bytes:
+        return self.host.vm.memory.read(self.store, ptr, size)
+
+    def read_text(self, ptr: int, size: int) -> str:
+        return self.read(ptr, size).decode("utf-8", errors="replace")
+
+    def write(self, ptr: int, data: bytes) -> None:
+        self.host.vm.memory.write(self.store, ptr, data)
+
+    def write_u32(self, ptr: int, value: int) -> None:
+        self.host.vm.memory.write_u32(self.store, ptr, value)
+
+    def write_u64(self, ptr: int, value: int) -> None:
+        self.host.vm.memory.write_u64(self.store, ptr, value)
+
+    def give(self, data: bytes, ptr_ptr: int, size_ptr: int) -> None:
+        self.host.vm.memory.give(self.store, data, ptr_ptr, size_ptr)
+
+    # the record
+    def note(self, **decoded: Any) -> None:
+        self.record.args.update(decoded)
+
+    def unavailable(self, what: str) -> None:
+        """The call asks for something this callback does not have (the host returns an error)."""
+        self.record.notes.append(UNAVAILABLE)
+        self.record.args["unavailable"] = what
+        self.host.report_problem(UNAVAILABLE, f"{self.record.name}: {what}")

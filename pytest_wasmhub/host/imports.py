@@ -1,0 +1,180 @@
+"""Links the module's imports to the host: each import's wasm type comes from the host profile of the
+ABI model, its behaviour from ``hostcalls``/``wasi``; every call goes through ``Dispatcher.dispatch``,
+which records it, enforces the phase restrictions, applies injected statuses, and turns a bad guest
+pointer into INVALID_MEMORY_ACCESS (WASI: EFAULT).
+
+A function the profile links but the host does not implement returns UNIMPLEMENTED (WASI: ENOSYS) and is
+reported, never silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import wasmtime
+
+from pytest_wasmhub.abi import HostProfile, Signature
+
+from . import wasi  # noqa: F401  (registers the WASI functions)
+from .codes import WASI_NOSYS, Status, WasiErrno, status_name
+from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
+from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
+from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord
+from .vm import ENGINE
+
+if TYPE_CHECKING:
+    from .host import ProxyWasmHost
+
+_VALTYPES = {"i32": wasmtime.ValType.i32(), "i64": wasmtime.ValType.i64()}
+_U32 = 0xFFFFFFFF
+
+
+class Binding:
+    """One linked import."""
+
+    __slots__ = (
+        "arg_names",
+        "failure_result",
+        "function",
+        "i32_args",
+        "kind",
+        "memory_error",
+        "module",
+        "name",
+    )
+
+    def __init__(
+        self, module: str, name: str, signature: Signature, function: HostFunction | None, wasi: bool
+    ):
+        self.module, self.name, self.function = module, name, function
+        self.kind = WASI if wasi else HOST
+        count = len(signature.params)
+        if function is not None and len(function.arg_names) != count:
+            raise RuntimeError(
+                f"host bug: {name} takes {len(function.arg_names)} arguments, the ABI says {count}"
+            )
+        self.arg_names = function.arg_names if function else tuple(f"arg{i}" for i in range(count))
+        self.i32_args = tuple(t == "i32" for t in signature.params)
+        returns = bool(signature.results)
+        self.failure_result = (WASI_NOSYS if wasi else int(Status.UNIMPLEMENTED)) if returns else None
+        self.memory_error = int(WasiErrno.FAULT) if wasi else int(Status.INVALID_MEMORY_ACCESS)
+
+
+def func_type(signature: Signature) -> wasmtime.FuncType:
+    return wasmtime.FuncType(
+        [_VALTYPES[t] for t in signature.params], [_VALTYPES[t] for t in signature.results]
+    )
+
+
+def _type_text(params: list[Any], results: list[Any]) -> str:
+    return f"({', '.join(map(str, params))}) -> ({', '.join(map(str, results))})"
+
+
+class Dispatcher:
+    """Builds linkers for one host and handles every call they route to it."""
+
+    def __init__(self, host: ProxyWasmHost, profile: HostProfile, abi_version: str) -> None:
+        self.host = host
+        self.profile = profile
+        self.table = profile.imports(abi_version)
+
+    def linker(self, module: wasmtime.Module, store: wasmtime.Store, name: str) -> wasmtime.Linker:
+        """A linker with every import ``module`` declares, or ``ModuleLoadError`` naming the first
+        one Envoy would not link."""
+        linker = wasmtime.Linker(ENGINE)
+        for imp in module.imports:
+            where = f"{imp.module}.{imp.name}"
+            kind = type(imp.type).__name__.replace("Type", "").lower()
+            if not isinstance(imp.type, wasmtime.FuncType):
+                if self.profile.non_function_imports.get(kind) != "provided":
+                    raise ModuleLoadError(
+                        f"{name}: imports the {kind} {where}; Envoy links only functions here"
+                    )
+                linker.define(store, imp.module, imp.name, _provide(store, imp.type))
+                continue
+            signature = self.table.get((imp.module, imp.name))
+            if signature is None:
+                raise ModuleLoadError(
+                    f"{name}: imports {where}, which Envoy does not provide "
+                    f"(Envoy: 'Failed to load Wasm module due to a missing import: {where}')"
+                )
+            declared = _type_text(imp.type.params, imp.type.results)
+            wanted = _type_text(list(signature.params), list(signature.results))
+            if declared != wanted:
+                raise ModuleLoadError(f"{name}: imports {where} as {declared}, but Envoy provides {wanted}")
+            is_wasi = self.profile.is_wasi_module(imp.module)
+            function = (WASI_FUNCTIONS if is_wasi else ENV_FUNCTIONS).get(imp.name)
+            binding = Binding(imp.module, imp.name, signature, function, is_wasi)
+            linker.define_func(
+                imp.module, imp.name, func_type(signature), self._entry(binding), access_caller=True
+            )
+        return linker
+
+    def _entry(self, binding: Binding):
+        dispatch = self.dispatch
+
+        def entry(caller: wasmtime.Caller, *raw: int) -> Any:
+            return dispatch(caller, binding, raw)
+
+        return entry
+
+    def dispatch(self, caller: wasmtime.Caller, binding: Binding, raw: tuple[int, ...]) -> Any:
+        host = self.host
+        args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args))
+        record = host.trace.add(
+            CallRecord(
+                0,
+                binding.kind,
+                binding.name,
+                dict(zip(binding.arg_names, args)),
+                context_id=host.effective_context_id or host.current_context_id,
+                within=host.current_callback,
+                depth=host.vm.depth,
+            )
+        )
+        restriction = host.vm.restriction
+        if restriction is not None and (binding.module, binding.name) not in restriction[1]:
+            record.notes.append(RESTRICTED)
+            record.failure = f"restricted during {restriction[0]}"
+            host.report_problem(RESTRICTED, f"{binding.module}.{binding.name} called during {restriction[0]}")
+            raise RestrictedCallError(f"{binding.module}.{binding.name}", restriction[0])
+        injected = host.faults.take(binding.name, host.current_callback)
+        if injected is not None:
+            record.notes.append(INJECTED)
+            return self._done(record, binding, injected)
+        if binding.function is None:
+            record.notes.append(UNIMPLEMENTED)
+            host.report_problem(UNIMPLEMENTED, f"{binding.module}.{binding.name}")
+            return self._done(record, binding, binding.failure_result)
+        call = Call(host, caller, record, host.context_for_call())
+        try:
+            result = binding.function.func(call, *args)
+        except GuestMemoryError as exc:
+            record.args["memory_error"] = str(exc)
+            result = binding.memory_error
+        return self._done(record, binding, result)
+
+    @staticmethod
+    def _done(record: CallRecord, binding: Binding, result: Any) -> Any:
+        if result is None:
+            return None
+        value = int(result)
+        record.result = value
+        record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
+        return value
+
+
+def _errno_name(value: int) -> str:
+    try:
+        return WasiErrno(value).name
+    except ValueError:
+        return {WASI_NOSYS: "NOSYS"}.get(value, str(value))
+
+
+def _provide(store: wasmtime.Store, wanted: Any) -> Any:
+    """A memory or table for a module that imports one (Envoy provides them)."""
+    if isinstance(wanted, wasmtime.MemoryType):
+        return wasmtime.Memory(store, wanted)
+    if isinstance(wanted, wasmtime.TableType):
+        return wasmtime.Table(store, wanted, None)
+    raise ModuleLoadError(f"cannot provide an import of type {wanted}")

@@ -1,0 +1,77 @@
+"""Access to the guest's linear memory, bounds-checked the way the host must: a bad pointer from the
+guest is its own error (the host call returns INVALID_MEMORY_ACCESS), never a host crash.
+
+Memory the host hands to the guest is allocated by the guest itself. Envoy (cpp-host ``getFunctions``)
+and nginx look up ``malloc`` first and fall back to ``proxy_on_memory_allocate``, the reverse of the
+spec's order (reference note abi.md, section 1.3); the host follows the profile's ``allocator_lookup``.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from typing import Union
+
+import wasmtime
+
+from .errors import GuestMemoryError
+
+Storelike = Union[wasmtime.Store, wasmtime.Caller]
+
+
+class GuestMemory:
+    """Reads and writes one instance's exported ``memory``; ``allocate`` calls the guest's allocator."""
+
+    def __init__(self, memory: wasmtime.Memory, allocate: Callable[[Storelike, int], int]) -> None:
+        self._memory = memory
+        self._allocate = allocate
+
+    def size(self, store: Storelike) -> int:
+        return self._memory.data_len(store)
+
+    def pages(self, store: Storelike) -> int:
+        return self._memory.size(store)
+
+    def _check(self, store: Storelike, ptr: int, size: int) -> None:
+        if ptr < 0 or size < 0 or ptr + size > self._memory.data_len(store):
+            raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
+
+    def read(self, store: Storelike, ptr: int, size: int) -> bytes:
+        self._check(store, ptr, size)
+        if size == 0:
+            return b""
+        return bytes(self._memory.read(store, ptr, ptr + size))
+
+    def write(self, store: Storelike, ptr: int, data: bytes) -> None:
+        self._check(store, ptr, len(data))
+        if data:
+            self._memory.write(store, data, ptr)
+
+    def read_u32(self, store: Storelike, ptr: int) -> int:
+        return struct.unpack("<I", self.read(store, ptr, 4))[0]
+
+    def write_u32(self, store: Storelike, ptr: int, value: int) -> None:
+        self.write(store, ptr, struct.pack("<I", value & 0xFFFFFFFF))
+
+    def write_u64(self, store: Storelike, ptr: int, value: int) -> None:
+        self.write(store, ptr, struct.pack("<Q", value & 0xFFFFFFFFFFFFFFFF))
+
+    def allocate(self, store: Storelike, size: int) -> int:
+        """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
+        ptr = self._allocate(store, size) & 0xFFFFFFFF
+        if ptr == 0 or ptr + size > self._memory.data_len(store):
+            raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
+        return ptr
+
+    def give(self, store: Storelike, data: bytes, ptr_ptr: int, size_ptr: int) -> None:
+        """Copy ``data`` into freshly allocated guest memory and write its address and size to the
+        guest's out-pointers. Empty data is returned as (0, 0) without allocating, like cpp-host."""
+        # check the out-pointers first so a bad pointer does not leak an allocation
+        self._check(store, ptr_ptr, 4)
+        self._check(store, size_ptr, 4)
+        ptr = 0
+        if data:
+            ptr = self.allocate(store, len(data))
+            self.write(store, ptr, data)
+        self.write_u32(store, ptr_ptr, ptr)
+        self.write_u32(store, size_ptr, len(data))

@@ -1,0 +1,391 @@
+"""One HTTP stream through the module, driven the way Envoy's HTTP filter drives it.
+
+Both directions follow Envoy (``source/extensions/common/wasm/context.cc``, proxy-wasm-cpp-host):
+- headers: CONTINUE forwards them (and the module loses access, Envoy nulls ``request_headers_``); any
+  other value is StopAllIteration: body and trailers wait, unseen by the module, until it calls
+  ``proxy_continue_stream``, and then the waiting body arrives as one chunk;
+- body: CONTINUE forwards what is buffered; PAUSE buffers it, the next chunk's callback gets the total
+  buffered size; at end of stream the buffer waits for ``proxy_continue_stream``;
+- trailers: CONTINUE forwards the buffered body and the trailers; PAUSE waits.
+Host calls that act on the stream (continue, local reply, close) take effect after the callback
+returns, as Envoy defers them (``addAfterVmCallAction``).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .errors import GuestFailure
+from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_bytes
+
+if TYPE_CHECKING:
+    from .contexts import HttpContext
+    from .host import ProxyWasmHost
+
+Upstream = Callable[[UpstreamRequest], Response]
+
+FAIL_STREAM_DETAILS = "wasm_fail_stream"
+CLOSE_STREAM_DETAILS = "wasm_close_stream"
+CONTINUE = 0
+BUFFER_ACTIONS = (1, 2)  # StopIterationAndBuffer, StopIterationAndWatermark: keep the data
+
+
+class CallbackFailed(Exception):
+    def __init__(self, failure: GuestFailure) -> None:
+        super().__init__(failure.describe())
+        self.failure = failure
+
+
+class Direction:
+    """The request or the response as it passes the filter."""
+
+    def __init__(self, kind: str, headers: HeaderMap, chunks: list[bytes], trailers: HeaderMap | None):
+        self.kind = kind
+        self.on_headers = f"proxy_on_{kind}_headers"
+        self.on_body = f"proxy_on_{kind}_body"
+        self.on_trailers = f"proxy_on_{kind}_trailers"
+        self.headers = headers
+        self.pending: deque[bytes] = deque(c for c in chunks if c)
+        self.pending_trailers = trailers if trailers else None
+        self.headers_delivered = False
+        # what the module can reach right now (Envoy's request_headers_, request_body_buffer_, ...)
+        self.headers_open = False
+        self.buffer: bytearray | None = None
+        self.trailers: HeaderMap | None = None
+        self.in_last_body = False  # during the end-of-stream body callback: trailers may be added
+        self.waiting_on: str | None = None
+        self.continue_requested = False
+        self.revoked = False  # proxy_continue_stream took the module's access away until the next callback
+        # what passed the filter
+        self.forwarded_headers: HeaderMap | None = None
+        self.forwarded_body = bytearray()
+        self.forwarded_trailers: HeaderMap | None = None
+        self.complete = False
+
+    @property
+    def input_left(self) -> bool:
+        return bool(self.pending) or self.pending_trailers is not None
+
+
+class Stream:
+    """Drive one stream; ``run`` goes as far as the module lets it, ``finish`` ends it."""
+
+    def __init__(self, host: ProxyWasmHost, context: HttpContext, request: Direction, upstream: Upstream):
+        self.host = host
+        self.context = context
+        self.request = request
+        self.response: Direction | None = None
+        self.upstream = upstream
+        self.result = StreamResult(context.id)
+        self.log_phase = False  # proxy_on_log runs: maps are read-only copies (Envoy's access-log phase)
+        self.log_maps: dict[int, HeaderMap] = {}
+        self.started_ns = host.clock.realtime_ns
+        self.trace_mark = 0  # the first trace record and log line of this stream
+        self.log_mark = 0
+        self.ended = False  # no more filter callbacks for the data path
+        self.finished = False
+        self.local_response: LocalResponse | None = None  # requested, not yet acted on
+        self.close_requested = False
+
+    # driving ---------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Move the stream forward until it completes or waits on the module."""
+        while not self.ended:
+            if not self._step():
+                break
+
+    def _step(self) -> bool:
+        direction = self.response if self.response is not None else self.request
+        if direction.complete:
+            if direction is self.request:
+                self._call_upstream()
+                return True
+            self._deliver_response()
+            return False
+        if direction.waiting_on is not None:
+            return False
+        return self._advance(direction)
+
+    def _advance(self, d: Direction) -> bool:
+        try:
+            if not d.headers_delivered:
+                d.headers_delivered = True
+                d.headers_open = True
+                action = self._callback(d.on_headers, len(d.headers), not d.input_left)
+                if self._interrupted(d):
+                    return not self.ended
+                if action == CONTINUE or self._take_continue(d):
+                    self._forward_headers(d)
+                else:
+                    d.waiting_on = d.on_headers
+                return True
+            if d.pending:
+                chunk = d.pending.popleft()
+                end = not d.input_left
+                d.buffer = (d.buffer or bytearray()) + chunk
+                d.in_last_body = end
+                try:
+                    action = self._callback(d.on_body, len(d.buffer), end)
+                finally:
+                    d.in_last_body = False
+                if self._interrupted(d):
+                    return not self.ended
+                if action == CONTINUE or self._take_continue(d):
+                    self._forward_body(d, end)
+                elif action in BUFFER_ACTIONS:
+                    if end:
+                        d.waiting_on = d.on_body
+                else:  # StopIterationNoBuffer: the chunk stays with the filter, nothing passes
+                    d.buffer = None
+                    if end:
+                        d.waiting_on = d.on_body
+                return True
+            if d.pending_trailers is not None:
+                d.trailers, d.pending_trailers = d.pending_trailers, None
+                action = self._callback(d.on_trailers, len(d.trailers))
+                if self._interrupted(d):
+                    return not self.ended
+                if action == CONTINUE or self._take_continue(d):
+                    self._forward_rest(d)
+                else:
+                    d.waiting_on = d.on_trailers
+                return True
+        except CallbackFailed as failed:
+            self.fail(failed.failure)
+            return False
+        return False
+
+    def _interrupted(self, d: Direction) -> bool:
+        """The callback ended the stream, or replaced this direction (a local reply)."""
+        return self.ended or d.complete or (d is not self.request and d is not self.response)
+
+    def _callback(self, name: str, *args: int) -> int:
+        for d in (self.request, self.response):
+            if d is not None:
+                d.revoked = False
+        value = self.host.invoke(name, self.context.id, self.context.id, *map(int, args), default=CONTINUE)
+        if self.host.vm is not None and self.host.vm.has(name):
+            self.result.actions.append((name, value))
+        self.apply_deferred()
+        return value
+
+    def apply_deferred(self) -> None:
+        """Act on what the module asked for during the callback that just returned."""
+        if self.ended:
+            return
+        if self.local_response is not None:
+            reply, self.local_response = self.local_response, None
+            self._send_local_reply(reply)
+            return
+        if self.close_requested:
+            self._reset(CLOSE_STREAM_DETAILS)
+            return
+        for d in (self.request, self.response):
+            if d is not None and d.continue_requested and d.waiting_on is not None:
+                d.continue_requested = False
+                self._resume(d)
+
+    def _take_continue(self, d: Direction) -> bool:
+        """A continue requested inside the callback that paused undoes the pause (Envoy defers it)."""
+        wanted, d.continue_requested = d.continue_requested, False
+        return wanted
+
+    def _resume(self, d: Direction) -> None:
+        waiting, d.waiting_on = d.waiting_on, None
+        if waiting == d.on_headers:
+            self._forward_headers(d)
+            if len(d.pending) > 1:  # data that arrived while stopped is delivered at once
+                d.pending = deque([b"".join(d.pending)])
+        elif waiting == d.on_body:
+            self._forward_body(d, end=not d.input_left)
+        elif waiting == d.on_trailers:
+            self._forward_rest(d)
+        self.run()
+
+    # forwarding ------------------------------------------------------------------------------------
+    def _forward_headers(self, d: Direction) -> None:
+        d.forwarded_headers = d.headers.copy()
+        d.headers_open = False
+        if not d.input_left:
+            d.complete = True
+
+    def _forward_body(self, d: Direction, end: bool) -> None:
+        if d.buffer:
+            d.forwarded_body += d.buffer
+        d.buffer = None
+        if end:
+            if d.trailers is not None and d.pending_trailers is None:  # added at end of stream
+                d.forwarded_trailers = d.trailers.copy()
+                d.trailers = None
+            d.complete = True
+
+    def _forward_rest(self, d: Direction) -> None:
+        self._forward_body(d, end=False)
+        if d.trailers is not None:
+            d.forwarded_trailers = d.trailers.copy()
+        d.trailers = None
+        d.complete = True
+
+    def _check_length(self, d: Direction) -> None:
+        """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
+        HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
+        declared = d.forwarded_headers.get("content-length") if d.forwarded_headers else None
+        if declared is not None and declared.isdigit() and int(declared) != len(d.forwarded_body):
+            self.host.report_problem(
+                "length_mismatch",
+                f"the {d.kind} body is {len(d.forwarded_body)} bytes but content-length says {declared}",
+            )
+
+    def _call_upstream(self) -> None:
+        req = self.request
+        self._check_length(req)
+        sent = UpstreamRequest(
+            req.forwarded_headers or HeaderMap(), bytes(req.forwarded_body), req.forwarded_trailers
+        )
+        self.result.upstream_request = sent
+        reply = self.upstream(sent)
+        self.response = response_direction(reply, self.host.response_chunk_size)
+        self.result.response_details = "via_upstream"
+
+    def _deliver_response(self) -> None:
+        d = self.response
+        assert d is not None
+        self._check_length(d)
+        headers = d.forwarded_headers or HeaderMap()
+        status = int(headers.get(":status") or 0)
+        client_headers = HeaderMap([(k, v) for k, v in headers.pairs if k != b":status"])
+        self.result.response = Response(status, client_headers, bytes(d.forwarded_body), d.forwarded_trailers)
+        self.ended = True
+
+    # endings ---------------------------------------------------------------------------------------
+    def _send_local_reply(self, reply: LocalResponse) -> None:
+        self.result.local_response = reply
+        if self.response is not None and self.response.forwarded_headers is not None:
+            self._reset(reply.details)  # too late for a reply: the response headers went out
+            return
+        encoding = self.response is not None
+        self.response = local_reply_direction(reply.status, reply.body, reply.headers)
+        self.result.response_details = reply.details
+        if encoding:
+            # sent while encoding: it replaces the response, and the module's encoder callbacks are over
+            self._pass_through(self.response)
+            self._deliver_response()
+        else:
+            # sent while decoding: nothing more goes upstream, and the reply passes the module's
+            # encoder callbacks (Envoy 1.40 adds the module's response headers to it, crash.md section 4)
+            self.request.waiting_on = None
+            self.request.complete = True
+
+    def fail(self, failure: GuestFailure) -> None:
+        self.result.failure = failure
+        if not self.host.policy.fails_current_stream:
+            self.bypass()
+            return
+        if self.response is not None and self.response.forwarded_headers is not None:
+            self._reset(FAIL_STREAM_DETAILS)
+            return
+        self.fail_closed()
+
+    def bypass(self) -> None:
+        """Carry on as if the filter were not there (a failure policy that fails open)."""
+        self.result.bypassed = True
+        self._pass_through(self.request)
+        if self.response is None:
+            self._call_upstream()
+        self._pass_through(self.response)
+        self._deliver_response()
+
+    def fail_closed(self) -> None:
+        """Refuse the stream with Envoy's 503 ``wasm_fail_stream`` local reply; no more callbacks."""
+        self.response = local_reply_direction(503, b"", [])
+        self.result.response_details = FAIL_STREAM_DETAILS
+        self._pass_through(self.response)
+        self._deliver_response()
+
+    def _pass_through(self, d: Direction | None) -> None:
+        if d is None:
+            return
+        if d.forwarded_headers is None:
+            d.forwarded_headers = d.headers.copy()
+        if d.buffer:
+            d.forwarded_body += d.buffer
+            d.buffer = None
+        while d.pending:
+            d.forwarded_body += d.pending.popleft()
+        trailers = d.trailers if d.trailers is not None else d.pending_trailers
+        if trailers is not None:
+            d.forwarded_trailers = trailers.copy()
+        d.trailers = d.pending_trailers = None
+        d.headers_open = False
+        d.complete = True
+
+    def _reset(self, details: str) -> None:
+        self.result.reset = True
+        self.result.response_details = details
+        self.result.response = None
+        self.ended = True
+
+    # the end ---------------------------------------------------------------------------------------
+    @property
+    def waiting_on(self) -> str | None:
+        for d in (self.response, self.request):
+            if d is not None and d.waiting_on:
+                return d.waiting_on
+        return None
+
+    def finish(self) -> StreamResult:
+        """End the stream (whatever state it is in) and run the module's end-of-stream callbacks."""
+        if self.finished:
+            return self.result
+        if not self.ended:
+            self.result.stalled_at = self.waiting_on or "the upstream"
+            self.ended = True
+        self.finished = True
+        self.log_phase = True
+        self.host.end_stream_callbacks(self)
+        return self.result
+
+
+def request_direction(
+    method: str,
+    path: str,
+    authority: str,
+    scheme: str,
+    headers: HeaderMap,
+    body: list[bytes],
+    trailers: HeaderMap | None,
+) -> Direction:
+    first = HeaderMap([(":authority", authority), (":path", path), (":method", method), (":scheme", scheme)])
+    first.pairs += headers.pairs
+    return Direction("request", first, body, trailers)
+
+
+def response_direction(reply: Response, chunk_size: int | None) -> Direction:
+    headers = HeaderMap([(":status", str(reply.status))])
+    given = reply.headers if isinstance(reply.headers, HeaderMap) else HeaderMap(reply.headers)
+    headers.pairs += given.pairs
+    if b"content-length" not in [k for k, _ in headers.pairs] and reply.trailers is None:
+        headers.add(b"content-length", str(len(reply.body)).encode())
+    trailers = reply.trailers if isinstance(reply.trailers, HeaderMap) or reply.trailers is None else None
+    return Direction("response", headers, split(reply.body, chunk_size), trailers)
+
+
+def local_reply_direction(status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> Direction:
+    """Envoy's ``sendLocalReply``: status, content-length, text/plain for a body, then the module's headers."""
+    headers = HeaderMap([(":status", str(status))])
+    headers.add(b"content-length", str(len(body)).encode())
+    if body:
+        headers.add(b"content-type", b"text/plain")
+    for key, value in extra:
+        headers.add(to_bytes(key), to_bytes(value))
+    return Direction("response", headers, [body] if body else [], None)
+
+
+def split(body: bytes, chunk_size: int | None) -> list[bytes]:
+    if not body:
+        return []
+    if not chunk_size:
+        return [body]
+    return [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]

@@ -1,0 +1,299 @@
+"""The pytest side of reports, levels and gating, and the Envoy version matrix.
+
+* collection: ``--wasm-level`` deselects; each case's reports carry its area, title and spec and the
+  Envoy version it ran on (``user_properties`` travel from xdist workers to the controller);
+  ``--collect-only`` lists the cases;
+* each test's phase reports become one result (``pytest_runtest_logreport`` runs on the controller
+  under xdist, so the reports, the summary and the exit code are made once, there);
+* at the end: the verdict sets the exit status, the reports are written, the summary is shown.
+
+``pytest_wasmhub.plugin`` registers this module in its ``pytest_configure``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import tempfile
+import time
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .. import __version__
+from ..cases import MUST, SHOULD, case_of
+from ..envoy import EnvoyBinaryError, envoy_version
+from ..envoy.bootstrap import V8_RUNTIME
+from ..envoy.probe import probe_load
+from ..fixtures import matrix, state
+from ..module import WasmModule
+from ..settings import Settings
+from .html_report import write_html
+from .json_report import write_json
+from .junit_report import write_junit
+from .model import (
+    ENVOY_VERSION_PROPERTY,
+    FAILED_BY_VERDICT,
+    LOADED,
+    NOT_PROBED,
+    REFUSED,
+    UNSUPPORTED,
+    Compatibility,
+    EnvoyInfo,
+    RunReport,
+    TestResult,
+    count,
+    result_from_phases,
+)
+from .redact import redact_settings, redact_text
+from .summary import summary_lines
+from .verdict import judge
+
+COLLECTOR = pytest.StashKey["ResultCollector"]()
+LEVELS = {"must": (MUST,), "should": (SHOULD,), "all": (MUST, SHOULD)}
+
+
+def _settings(config: pytest.Config) -> Settings | None:
+    return config.stash.get(state.SETTINGS, None)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+# --- configuration and collection ------------------------------------------------------------------
+def pytest_configure(config: pytest.Config) -> None:
+    settings = _settings(config)
+    if settings is None:  # --help, --version
+        return
+    matrix.configure(config, settings)
+    collector = ResultCollector(config, settings)
+    config.stash[COLLECTOR] = collector
+    config.pluginmanager.register(collector, f"wasmhub-results-{id(config)}")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return matrix.header_lines(config)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    matrix.parametrize(metafunc)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    settings = _settings(config)
+    if settings is None:
+        return
+    wanted = LEVELS[settings.level]
+    deselected = [item for item in items if (info := case_of(item)) is not None and info.level not in wanted]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+    for item in items:
+        info = case_of(item)
+        if info is not None:
+            # id and level are set by pytest_wasmhub.plugin; these complete what a report shows
+            item.user_properties.extend(
+                [
+                    ("wasm_case_area", info.area),
+                    ("wasm_case_title", info.title),
+                    ("wasm_case_spec", info.spec),
+                ]
+            )
+        version = matrix.envoy_version_of(item)
+        if version is not None:
+            item.user_properties.append((ENVOY_VERSION_PROPERTY, version))
+
+
+def pytest_report_collectionfinish(config: pytest.Config, items: list[pytest.Item]) -> list[str]:
+    """With ``--collect-only``: the conformance cases, one line each."""
+    if not config.option.collectonly:
+        return []
+    seen: dict[str, int] = {}
+    infos = {}
+    for item in items:
+        info = case_of(item)
+        if info is not None:
+            seen[info.id] = seen.get(info.id, 0) + 1
+            infos[info.id] = info
+    if not infos:
+        return []
+    lines = [f"wasmhub: {len(infos)} conformance cases"]
+    for case_id in sorted(infos, key=lambda i: (infos[i].area, infos[i].level != MUST, i)):
+        info = infos[case_id]
+        runs = f" (x{seen[case_id]})" if seen[case_id] > 1 else ""
+        lines.append(f"  {info.id:24} {info.level:6} {info.area:9} {info.title}{runs}")
+    return lines
+
+
+# --- results -----------------------------------------------------------------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    # A fixture that ends the test with pytest.fail states a verdict on the module (the ``envoy``
+    # fixture does when Envoy refuses it): a fail, not an error of the suite.
+    excinfo = call.excinfo
+    if call.when == "setup" and report.failed and excinfo and excinfo.errisinstance(pytest.fail.Exception):
+        setattr(report, FAILED_BY_VERDICT, True)
+    return report
+
+
+class ResultCollector:
+    """Turns each test's phase reports into one result, and at the end into the verdict and reports.
+
+    One per pytest session (registered by ``pytest_configure``): nested sessions (pytester) keep theirs.
+    """
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self.started = time.time()
+        self.phases: dict[str, list[pytest.TestReport]] = {}
+        self.results: list[TestResult] = []
+        self.report: RunReport | None = None
+        self.written: list[str] = []
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        phases = self.phases.setdefault(report.nodeid, [])
+        phases.append(report)
+        if report.when == "teardown":
+            self.results.append(result_from_phases(self.phases.pop(report.nodeid)))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if _is_worker(self.config):  # the controller sees every worker's reports and decides
+            return
+        results = self.finished_results()
+        if not _gating_active(self.settings, results):
+            return
+        self.report = build_report(self.config, self.settings, results, session.exitstatus, self.started)
+        session.exitstatus = self.report.verdict.exit_code
+        if self.settings.report:
+            self.written = write_reports(self.report, self.settings.report)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.report is None:
+            return
+        terminalreporter.section("wasmhub conformance", sep="=", bold=True)
+        for text, markup in summary_lines(self.report, self.written):
+            terminalreporter.write_line(text, **markup)
+
+    def finished_results(self) -> list[TestResult]:
+        """Every test's result; tests cut short by an interruption are finished with what they have."""
+        results = self.results + [result_from_phases(phases) for phases in self.phases.values()]
+        self.phases.clear()
+        return results
+
+
+def _gating_active(settings: Settings, results: list[TestResult]) -> bool:
+    """Gate when conformance cases ran, or should have: a module given with the suite collected."""
+    expected_suite = (
+        bool(settings.module or settings.values.get("host_check")) and not settings.no_conformance
+    )
+    return expected_suite or any(r.case is not None for r in results)
+
+
+def build_report(
+    config: pytest.Config,
+    settings: Settings,
+    results: list[TestResult],
+    pytest_exit_code: int,
+    started: float,
+) -> RunReport:
+    module = config.stash.get(state.MODULE, None)
+    backend = "container" if settings.values.get("envoy_image") else "process"
+    envoys = _envoys(config)
+    probe = module is not None and backend == "process" and bool(settings.report or matrix.matrix_of(config))
+    return RunReport(
+        suite_version=__version__,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        duration=time.time() - started,
+        module=_module_facts(module),
+        envoys=envoys,
+        backend=backend,
+        configuration=redact_settings(settings.values),
+        results=results,
+        verdict=judge(results, strict=bool(settings.strict), pytest_exit_code=int(pytest_exit_code)),
+        compatibility=_compatibility(envoys, results, module if probe else None, settings),
+        pytest_exit_code=int(pytest_exit_code),
+    )
+
+
+def write_reports(report: RunReport, json_path: Path) -> list[str]:
+    """The JSON report at ``json_path``, and its HTML and JUnit XML twins beside it."""
+    html_path = json_path.with_suffix(".html")
+    junit_path = json_path.with_suffix(".junit.xml")
+    write_json(report, json_path)
+    write_html(report, html_path)
+    write_junit(report, junit_path)
+    return [str(json_path), str(html_path), str(junit_path)]
+
+
+def _module_facts(module: WasmModule | None) -> dict[str, Any] | None:
+    if module is None:
+        return None
+    package = module.package or {}
+    return {
+        "source": redact_text(module.source),
+        "kind": module.kind,
+        "size": module.size,
+        "sha256": module.sha256,
+        "abi_version": module.abi_version,
+        "manifest_digest": package.get("manifest_digest"),
+    }
+
+
+def _envoys(config: pytest.Config) -> list[EnvoyInfo]:
+    the_matrix = matrix.matrix_of(config)
+    if the_matrix is not None:
+        return [
+            EnvoyInfo(e.version, str(e.binary), V8_RUNTIME, e.wasm.supported, e.wasm.reason)
+            for e in the_matrix.entries
+        ]
+    binary = config.stash[state.ENVOY_BINARY]
+    try:
+        version = envoy_version(binary)
+    except EnvoyBinaryError as exc:
+        return [EnvoyInfo("unknown", str(binary), V8_RUNTIME, True, str(exc))]
+    return [EnvoyInfo(version, str(binary), V8_RUNTIME)]
+
+
+def _compatibility(
+    envoys: list[EnvoyInfo], results: list[TestResult], module: WasmModule | None, settings: Settings
+) -> list[Compatibility]:
+    """One row per Envoy version: whether it loads the module (probed afresh) and the cases there."""
+    loads = _probe_loads([e for e in envoys if e.wasm_supported], module, settings) if module else {}
+    rows = []
+    for envoy in envoys:
+        counts = count(r for r in results if r.case is not None and r.envoy_version == envoy.version)
+        if not envoy.wasm_supported:
+            load, reason = UNSUPPORTED, envoy.note
+        else:
+            load, reason = loads.get(envoy.version, (NOT_PROBED, ""))
+        rows.append(Compatibility(envoy.version, load, reason, counts))
+    return rows
+
+
+def _probe_loads(
+    envoys: list[EnvoyInfo], module: WasmModule, settings: Settings
+) -> dict[str, tuple[str, str]]:
+    """Start each Envoy once with the module (in parallel) and keep its verdict."""
+    timeout = min(15.0, float(settings.envoy_ready_timeout))
+
+    def probe(envoy: EnvoyInfo) -> tuple[str, tuple[str, str]]:
+        with tempfile.TemporaryDirectory(prefix="wasmhub-probe-") as workdir:
+            result = probe_load(
+                module.path,
+                binary=envoy.binary,
+                workdir=Path(workdir),
+                root_id=settings.root_id,
+                vm_id=settings.vm_id,
+                configuration=settings.config,
+                ready_timeout=timeout,
+            )
+        return envoy.version, ((LOADED, "") if result.loaded else (REFUSED, result.reason))
+
+    with ThreadPoolExecutor(max_workers=max(1, min(3, len(envoys)))) as pool:
+        return dict(pool.map(probe, envoys))

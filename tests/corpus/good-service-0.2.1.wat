@@ -1,0 +1,16 @@
+;; Good: a root-only background service (timer, HTTP callout, shared data and queue). Must pass every case.
+(module
+  (import "env" "proxy_set_tick_period_milliseconds" (func (param i32) (result i32)))
+  (import "env" "proxy_http_call" (func (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_shared_data" (func (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_register_shared_queue" (func (param i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func (param i32 i64 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_tick") (param i32))
+  (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32))
+  (func (export "proxy_on_queue_ready") (param i32 i32)))

@@ -1,0 +1,14 @@
+;; Never returns from proxy_on_request_headers. In Envoy this wedges the worker for good;
+;; HOST-BUDGET-001 must fail it.
+(module
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_context_create") (param i32 i32))
+  (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+  (func $spin (loop $forever (br $forever)))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (call $spin)
+    (i32.const 0))
+  (func (export "proxy_on_done") (param i32) (result i32) (i32.const 1)))

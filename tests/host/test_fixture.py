@@ -1,0 +1,32 @@
+"""The pytest fixtures an author uses: ``proxy_wasm_host`` and ``proxy_wasm_host_factory``."""
+
+from __future__ import annotations
+
+EXAMPLE_TEST = '''
+import pytest
+
+@pytest.mark.wasm_config(configuration="from-the-mark")
+def test_author_view(proxy_wasm_host):
+    result = proxy_wasm_host.http_request("GET", "/", headers={"x-test": "l"})
+    assert result.status == 403 and result.body == b"blocked\\n"
+    assert proxy_wasm_host.plugin_configuration == b"from-the-mark"
+    assert "behaviours_requests" in proxy_wasm_host.metrics
+    assert proxy_wasm_host.logs.messages() == ["configured"]
+
+def test_factory_takes_any_module(proxy_wasm_host_factory):
+    host = proxy_wasm_host_factory(MODULE, plugin_configuration="abc")
+    assert host.http_request().response_headers["x-config"] == "abc"
+
+def test_factory_start_failure_is_one_clear_failure(proxy_wasm_host_factory):
+    proxy_wasm_host_factory(BROKEN)
+'''
+
+
+def test_fixtures_in_an_authors_test_file(pytester, behaviours, host_module):
+    pytester.makepyfile(
+        f"MODULE = {str(host_module('add_header_0_2_1'))!r}\nBROKEN = {str(host_module('restricted_start'))!r}\n"
+        + EXAMPLE_TEST
+    )
+    result = pytester.runpytest_inprocess("--wasm", str(behaviours), "--wasm-no-conformance", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*restricted_start.wat: start-up failed in _initialize: restricted*"])
