@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .envoy.bootstrap import FAILURE_POLICIES, LOG_LEVELS
+from .envoy.bootstrap import FAILURE_POLICIES, LOG_LEVELS, V8_RUNTIME, WASM_RUNTIMES
 from .envoy.limits import DEFAULT_MEMORY, DEFAULT_PIDS, parse_memory
 
 
@@ -252,6 +252,22 @@ SETTINGS: tuple[Setting, ...] = (
         parse=parse_clusters,
         metavar="NAME[=HOST:PORT]",
         repeatable=True,
+    ),
+    Setting(
+        "wasm_runtime",
+        "--wasm-runtime",
+        "the Wasm runtime Envoy runs the module in",
+        default=V8_RUNTIME,
+        parse=_choice(*WASM_RUNTIMES),
+        metavar="|".join(WASM_RUNTIMES),
+    ),
+    Setting(
+        "host_profile",
+        "--wasm-host-profile",
+        "the host the static ABI cases judge the module for: envoy (what Envoy 1.36-1.40 links) or spec",
+        default="envoy",
+        parse=_choice("envoy", "spec"),
+        metavar="envoy|spec",
     ),
     Setting(
         "probes",

@@ -10,30 +10,17 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_wasmhub.abi import DEFAULT_HOST, HOST_PROFILES
 from pytest_wasmhub.abi.catalogue import FAIL, NOT_APPLICABLE
 from pytest_wasmhub.abi.inspector import Inspection, inspect_module
 from pytest_wasmhub.cases import not_applicable
 from pytest_wasmhub.module import WasmModule
-
-
-def host_profile_name(config: pytest.Config) -> str:
-    """The host the static cases judge for: ``--wasm-host-profile`` once it exists, else ``envoy``."""
-    for option in ("wasmhub_host_profile", "wasm_host_profile"):
-        value = config.getoption(option, default=None)
-        if value:
-            if value not in HOST_PROFILES:
-                raise pytest.UsageError(
-                    f"--wasm-host-profile {value!r}: unknown host profile; known: {', '.join(HOST_PROFILES)}"
-                )
-            return str(value)
-    return DEFAULT_HOST
+from pytest_wasmhub.settings import Settings
 
 
 @pytest.fixture
-def abi_inspection(request: pytest.FixtureRequest, wasm_module: WasmModule) -> Inspection:
-    """The static inspection of the module under test, for the chosen host profile."""
-    return inspect_module(wasm_module, host_profile_name(request.config))
+def abi_inspection(wasm_module: WasmModule, wasmhub_settings: Settings) -> Inspection:
+    """The static inspection of the module under test, for the host profile (``--wasm-host-profile``)."""
+    return inspect_module(wasm_module, wasmhub_settings.host_profile)
 
 
 @pytest.fixture

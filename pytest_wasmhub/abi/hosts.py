@@ -61,6 +61,9 @@ class HostProfile:
         table = {**abi.callbacks, **self.start_extra_signatures}
         return {name: table[name] for name in sorted(names) if name in table}
 
+    def is_wasi_module(self, module: str) -> bool:
+        return module in self.wasi_modules
+
 
 @cache
 def _imports(profile: HostProfile, abi_version: str) -> dict[tuple[str, str], Signature]:

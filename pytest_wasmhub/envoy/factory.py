@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from ..module import WasmModule, load_module
 from .bootstrap import EnvoySpec, PluginSpec
-from .handle import EnvoyHandle
+from .handle import EnvoyHandle, EnvoyStartError
 
 PLUGIN_FIELDS = frozenset(f.name for f in dataclasses.fields(PluginSpec)) - {"module_path"}
 ENVOY_FIELDS = frozenset(f.name for f in dataclasses.fields(EnvoySpec)) - {"plugins"}
@@ -32,12 +33,16 @@ class EnvoyFactory:
         *,
         module: WasmModule | None = None,
         defaults: dict[str, Any] | None = None,
+        on_start_error: Callable[[EnvoyStartError], None] | None = None,
     ) -> None:
         self.runner = runner
         self.workdir = Path(workdir)
         self.module = module
         self.defaults = dict(defaults or {})
         self.started: list[EnvoyHandle] = []
+        self.on_start_error = (
+            on_start_error  # sees every refusal first (the plugin skips on a missing runtime)
+        )
         unknown = set(self.defaults) - PLUGIN_FIELDS - ENVOY_FIELDS
         if unknown:
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
@@ -66,7 +71,12 @@ class EnvoyFactory:
         return load_module(module, self.workdir / "modules").path
 
     def __call__(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> EnvoyHandle:
-        envoy = self.runner.start(self.spec(module, **overrides), self.workdir)
+        try:
+            envoy = self.runner.start(self.spec(module, **overrides), self.workdir)
+        except EnvoyStartError as refused:
+            if self.on_start_error is not None:
+                self.on_start_error(refused)
+            raise
         self.started.append(envoy)
         return envoy
 

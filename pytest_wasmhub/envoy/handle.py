@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from .logs import refusal_reason, tail, wasm_errors
+from .logs import missing_runtime, refusal_reason, tail, wasm_errors
 
 
 class EnvoyStartError(RuntimeError):
@@ -23,6 +23,11 @@ class EnvoyStartError(RuntimeError):
         self.bootstrap_path = bootstrap_path
         self.exit_code = exit_code
         super().__init__(reason)
+
+    @property
+    def missing_runtime(self) -> str | None:
+        """Set when Envoy refused because the build lacks the Wasm runtime asked for: not the module's fault."""
+        return missing_runtime(self.log)
 
     def details(self) -> str:
         return f"bootstrap: {self.bootstrap_path}\n--- envoy log (tail) ---\n{tail(self.log)}"

@@ -37,8 +37,36 @@ def wasm_errors(text: str) -> list[str]:
     return seen
 
 
+_MISSING_RUNTIME = re.compile(
+    r"Failed to create Wasm VM using (\S+) runtime\. Envoy was compiled without support"
+)
+_RUNTIMES = re.compile(r"^\s*envoy\.wasm\.runtime: (.*)$")
+
+
+def missing_runtime(text: str) -> str | None:
+    """The Wasm runtime the bootstrap asked for when this Envoy build does not have it."""
+    match = _MISSING_RUNTIME.search(text)
+    return match[1] if match else None
+
+
+def available_runtimes(text: str) -> list[str]:
+    """The Wasm runtimes Envoy listed among its extensions at start-up."""
+    for line in parse_log(text):
+        match = _RUNTIMES.match(line.message)
+        if match:
+            return [name.strip() for name in match[1].split(",") if name.strip()]
+    return []
+
+
 def refusal_reason(text: str) -> str:
     """Envoy's own words for why it stopped: the Wasm errors first, else its critical lines."""
+    runtime = missing_runtime(text)
+    if runtime:
+        others = ", ".join(available_runtimes(text)) or "none"
+        return (
+            f"this Envoy build has no Wasm runtime {runtime}: Envoy was compiled without support for it "
+            f"(its Wasm runtimes: {others})"
+        )
     reasons = wasm_errors(text)
     if not reasons:
         reasons = [line.message for line in parse_log(text) if line.level == "critical"]

@@ -40,12 +40,19 @@ class Request:
 STANDARD_TRAFFIC = (
     Request("GET", "/conformance/host/get", (("accept", "*/*"), ("user-agent", "wasmhub")), note="a GET"),
     Request(
-        "POST", "/conformance/host/post?id=7", (("content-type", "application/json"),), (b'{"id":', b" 7}"),
+        "POST",
+        "/conformance/host/post?id=7",
+        (("content-type", "application/json"),),
+        (b'{"id":', b" 7}"),
         note="a POST with a body in two chunks",
     ),
     Request(
-        "PUT", "/conformance/host/trailers", (("content-type", "text/plain"), ("te", "trailers")),
-        (b"part-1;", b"part-2"), (("x-checksum", "c0ffee"),), note="a PUT with a body and trailers",
+        "PUT",
+        "/conformance/host/trailers",
+        (("content-type", "text/plain"), ("te", "trailers")),
+        (b"part-1;", b"part-2"),
+        (("x-checksum", "c0ffee"),),
+        note="a PUT with a body and trailers",
     ),
 )
 
@@ -128,7 +135,9 @@ def other_statuses(function: str) -> tuple[int, ...]:
 
 
 def status_sweep(
-    make_host: Callable[[], ProxyWasmHost], functions: Iterable[str], statuses: Callable[[str], Iterable[int]],
+    make_host: Callable[[], ProxyWasmHost],
+    functions: Iterable[str],
+    statuses: Callable[[str], Iterable[int]],
     requests: Iterable[Request] = STANDARD_TRAFFIC,
 ) -> list[StatusOutcome]:
     """For each function and status: a fresh VM, the status forced on every call of the function once the
@@ -173,7 +182,10 @@ class MemoryGrowth:
 
 
 def memory_growth(
-    host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAFFIC, warmup: int = 60, rounds: int = 4,
+    host: ProxyWasmHost,
+    requests: Iterable[Request] = STANDARD_TRAFFIC,
+    warmup: int = 60,
+    rounds: int = 4,
     per_round: int = 90,
 ) -> MemoryGrowth:
     """Run many streams and sample the guest's memory: after a warm-up, a module that keeps per-stream
@@ -198,32 +210,48 @@ def memory_growth(
 
 # hostile input -----------------------------------------------------------------------------------------
 HOSTILE_TRAFFIC = (
-    Request("GET", "/conformance/host/many", tuple((f"x-many-{i}", f"v{i}") for i in range(95)), note="95 headers"),
+    Request(
+        "GET", "/conformance/host/many", tuple((f"x-many-{i}", f"v{i}") for i in range(95)), note="95 headers"
+    ),
     Request("GET", "/conformance/host/huge", (("x-huge", "h" * 48 * 1024),), note="a 48 KiB header value"),
     Request(
-        "GET", "/conformance/host/empty", (("x-empty", ""), ("authorization", ""), ("cookie", "")),
+        "GET",
+        "/conformance/host/empty",
+        (("x-empty", ""), ("authorization", ""), ("cookie", "")),
         note="empty header values",
     ),
     Request(
-        "GET", "/conformance/host/bytes", ((b"x-bytes", b"caf\xc3\xa9 \xff\xfe\x80"), (b"x-latin1", b"\xe9t\xe9")),
+        "GET",
+        "/conformance/host/bytes",
+        ((b"x-bytes", b"caf\xc3\xa9 \xff\xfe\x80"), (b"x-latin1", b"\xe9t\xe9")),
         note="header values that are not UTF-8",
     ),
     Request(
-        "GET", "/conformance/host/repeat", (("x-dup", "1"), ("x-dup", "2"), ("x-dup", "3")),
+        "GET",
+        "/conformance/host/repeat",
+        (("x-dup", "1"), ("x-dup", "2"), ("x-dup", "3")),
         note="a repeated header",
     ),
     Request(
-        "POST", "/conformance/host/large-body", (("content-type", "application/octet-stream"),),
-        tuple(bytes([i % 251]) * 16384 for i in range(64)), note="a 1 MiB body in 64 chunks",
+        "POST",
+        "/conformance/host/large-body",
+        (("content-type", "application/octet-stream"),),
+        tuple(bytes([i % 251]) * 16384 for i in range(64)),
+        note="a 1 MiB body in 64 chunks",
     ),
     Request(
-        "POST", "/conformance/host/binary", (("content-type", "application/json"),), (b"\x00\xff{\"a\":\xc3",),
-        (("x-trailer", ""),), note="a binary body that is not the JSON it claims, and an empty trailer",
+        "POST",
+        "/conformance/host/binary",
+        (("content-type", "application/json"),),
+        (b'\x00\xff{"a":\xc3',),
+        (("x-trailer", ""),),
+        note="a binary body that is not the JSON it claims, and an empty trailer",
     ),
     Request(
-        "GET", "/conformance/host/no-properties", (("x-request", "1"),),
+        "GET",
+        "/conformance/host/no-properties",
+        (("x-request", "1"),),
         note="no property exists (every proxy_get_property answers NOT_FOUND)",
         options=(("standard_properties", False),),
     ),
 )
-

@@ -22,6 +22,11 @@ class StartError(HostError):
         self.failure = failure
 
 
+class ProxyCrashError(HostError):
+    """The module did something that crashes Envoy itself (not just the VM): a host call from a module
+    without memory segfaults the whole process (crash.md section 3a)."""
+
+
 class VmFailedError(HostError):
     """A call needs a live VM, but the VM has failed and the policy does not replace it."""
 

@@ -1,9 +1,9 @@
 """``ProxyWasmHost``: the module in an emulated Envoy, driven by a test.
 
-    host = ProxyWasmHost("filter.wasm", plugin_configuration='{"x": 1}').start()
-    result = host.http_request("POST", "/orders", headers={"x-user": "7"}, body=b"{}")
-    assert result.request_headers["x-added"] == "yes" and result.status == 200
-    print(host.trace.format())   # every callback and host call, with decoded arguments
+host = ProxyWasmHost("filter.wasm", plugin_configuration='{"x": 1}').start()
+result = host.http_request("POST", "/orders", headers={"x-user": "7"}, body=b"{}")
+assert result.request_headers["x-added"] == "yes" and result.status == 200
+print(host.trace.format())   # every callback and host call, with decoded arguments
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ class Problem:
 class ProxyWasmHost:
     """An in-process proxy-wasm host (ABI 0.1.0, 0.2.0, 0.2.1) behaving like Envoy's."""
 
-    def __init__(self, module: WasmModule | bytes | str | Path, options: HostOptions | None = None, **overrides: Any):
+    def __init__(
+        self, module: WasmModule | bytes | str | Path, options: HostOptions | None = None, **overrides: Any
+    ):
         self.options = opts = HostOptions.build(options, overrides)
         self.module_data, self.module_name, marker_version = _read_module(module)
         try:
@@ -72,7 +74,9 @@ class ProxyWasmHost:
                 "(Envoy: 'Missing or unknown Proxy-Wasm ABI version')"
             )
         if version not in self.profile.abi_versions:
-            raise ModuleLoadError(f"{self.module_name}: ABI {version} is not one the {opts.profile} host speaks")
+            raise ModuleLoadError(
+                f"{self.module_name}: ABI {version} is not one the {opts.profile} host speaks"
+            )
         self.abi_version = version
         self.abi = load_abi(version)
         self.policy = FailurePolicy.parse(opts.failure_policy)
@@ -101,7 +105,9 @@ class ProxyWasmHost:
         self.faults = Faults()
         # runtime state
         self.dispatcher = Dispatcher(self, self.profile, version)
-        self._arity = {n: len(s.params) for n, s in {**self.abi.callbacks, **self.profile.extra_callbacks}.items()}
+        self._arity = {
+            n: len(s.params) for n, s in {**self.abi.callbacks, **self.profile.extra_callbacks}.items()
+        }
         self.vm: Vm | None = None
         self.root: RootContext | None = None
         self.contexts: dict[int, Context] = {}
@@ -189,7 +195,15 @@ class ProxyWasmHost:
         if name is None:
             raise GuestMemoryError("the module exports no allocator")
         record = self.trace.add(
-            CallRecord(0, CALLBACK, name, {"args": (size,)}, context_id=None, within=self.current_callback, depth=vm.depth)
+            CallRecord(
+                0,
+                CALLBACK,
+                name,
+                {"args": (size,)},
+                context_id=None,
+                within=self.current_callback,
+                depth=vm.depth,
+            )
         )
         try:
             pointer = vm.call(store, name, (size,), restriction=ALLOCATOR_RESTRICTION)
@@ -202,16 +216,29 @@ class ProxyWasmHost:
 
     # HTTP streams -----------------------------------------------------------------------------------
     def http_request(
-        self, method: str = "GET", path: str = "/", headers: Any = None, body: bytes | str | list[bytes] = b"",
-        trailers: Any = None, **kwargs: Any,
+        self,
+        method: str = "GET",
+        path: str = "/",
+        headers: Any = None,
+        body: bytes | str | list[bytes] = b"",
+        trailers: Any = None,
+        **kwargs: Any,
     ) -> StreamResult:
         """Send one request through the module and end the stream; see ``start_request`` for options."""
         return self.start_request(method, path, headers, body, trailers, **kwargs).finish()
 
     def start_request(
-        self, method: str = "GET", path: str = "/", headers: Any = None, body: bytes | str | list[bytes] = b"",
-        trailers: Any = None, *, authority: str = "example.com", scheme: str = "http",
-        upstream: Response | Callable[[UpstreamRequest], Response] | None = None, chunk_size: int | None = None,
+        self,
+        method: str = "GET",
+        path: str = "/",
+        headers: Any = None,
+        body: bytes | str | list[bytes] = b"",
+        trailers: Any = None,
+        *,
+        authority: str = "example.com",
+        scheme: str = "http",
+        upstream: Response | Callable[[UpstreamRequest], Response] | None = None,
+        chunk_size: int | None = None,
     ) -> Stream:
         """Start a stream and run it as far as the module lets it; ``finish()`` ends it.
 
@@ -222,7 +249,11 @@ class ProxyWasmHost:
         self.start()
         if self.closed:
             raise HostError(f"{self.module_name}: the host is closed")
-        chunks = [to_bytes(c) for c in body] if isinstance(body, (list, tuple)) else split(to_bytes(body), chunk_size)
+        chunks = (
+            [to_bytes(c) for c in body]
+            if isinstance(body, (list, tuple))
+            else split(to_bytes(body), chunk_size)
+        )
         request_headers = HeaderMap(headers)
         if chunks and trailers is None and b"content-length" not in dict(request_headers.pairs):
             request_headers.add(b"content-length", str(sum(map(len, chunks))).encode())
@@ -284,7 +315,11 @@ class ProxyWasmHost:
 
     # calls into the module --------------------------------------------------------------------------
     def invoke(
-        self, name: str, context_id: int | None, *args: int, default: int | None = None,
+        self,
+        name: str,
+        context_id: int | None,
+        *args: int,
+        default: int | None = None,
         restriction: tuple[str, frozenset[tuple[str, str]]] | None = None,
     ) -> int | None:
         """Call the module's export ``name`` (if it has one), recorded, budgeted and checked;
@@ -298,8 +333,15 @@ class ProxyWasmHost:
         args = args[: self._arity.get(name, len(args))]
         top = vm.depth == 0
         record = self.trace.add(
-            CallRecord(0, CALLBACK, name, {"args": args}, context_id=context_id,
-                       within=None if top else self.current_callback, depth=vm.depth)
+            CallRecord(
+                0,
+                CALLBACK,
+                name,
+                {"args": args},
+                context_id=context_id,
+                within=None if top else self.current_callback,
+                depth=vm.depth,
+            )
         )
         saved = (self.current_callback, self.current_context_id, self.effective_context_id)
         self.current_callback, self.current_context_id = name, context_id
@@ -328,7 +370,9 @@ class ProxyWasmHost:
         allowed = valid_results(record.name)
         if allowed is not None and record.result not in allowed:
             record.notes.append(INVALID_RESULT)
-            self.report_problem(INVALID_RESULT, f"{record.name} returned {record.result}; the ABI allows {sorted(allowed)}")
+            self.report_problem(
+                INVALID_RESULT, f"{record.name} returned {record.result}; the ABI allows {sorted(allowed)}"
+            )
 
     def _run_after_callback(self) -> None:
         while self._after_callback:
@@ -362,12 +406,20 @@ class ProxyWasmHost:
         self._queue_events.append((context_id, token))
 
     def dispatch_http_call(
-        self, root: RootContext, upstream: str, headers: HeaderMap, body: bytes, trailers: HeaderMap, timeout_ms: int
+        self,
+        root: RootContext,
+        upstream: str,
+        headers: HeaderMap,
+        body: bytes,
+        trailers: HeaderMap,
+        timeout_ms: int,
     ) -> int:
         token = self._next_http_call
         self._next_http_call += 1
         deadline = self.clock.monotonic_ms + timeout_ms if timeout_ms else None
-        self.pending_http_calls[token] = HttpCall(token, upstream, headers, body, trailers, timeout_ms, root.id, deadline)
+        self.pending_http_calls[token] = HttpCall(
+            token, upstream, headers, body, trailers, timeout_ms, root.id, deadline
+        )
         return token
 
     def answer_http_call(self, token: int, response: Response | None) -> None:
@@ -417,7 +469,9 @@ class ProxyWasmHost:
             self._pump_streams()
             if not progressed:
                 return
-        raise HostError(f"{self.module_name}: queue or callout events keep coming after {MAX_SETTLE_ROUNDS} rounds")
+        raise HostError(
+            f"{self.module_name}: queue or callout events keep coming after {MAX_SETTLE_ROUNDS} rounds"
+        )
 
     def advance_time(self, milliseconds: float) -> None:
         """Move the clock forward, firing ``proxy_on_tick`` and callout timeouts in time order."""
@@ -426,9 +480,15 @@ class ProxyWasmHost:
             due = [
                 (root.next_tick_ms, "tick", root.id)
                 for root in self.contexts.values()
-                if isinstance(root, RootContext) and root.next_tick_ms is not None and root.next_tick_ms <= target
+                if isinstance(root, RootContext)
+                and root.next_tick_ms is not None
+                and root.next_tick_ms <= target
             ]
-            due += [(c.deadline_ms, "timeout", t) for t, c in self.pending_http_calls.items() if c.deadline_ms is not None and c.deadline_ms <= target]
+            due += [
+                (c.deadline_ms, "timeout", t)
+                for t, c in self.pending_http_calls.items()
+                if c.deadline_ms is not None and c.deadline_ms <= target
+            ]
             if not due or self.vm_failure is not None:
                 break
             when, kind, ident = min(due)
@@ -439,7 +499,9 @@ class ProxyWasmHost:
                 root.next_tick_ms = when + root.tick_period_ms if root.tick_period_ms else None
                 self._async("proxy_on_tick", ident, ident)
             else:  # Envoy's async client answers a timed-out call with a local 504
-                self._answer(ident, Response(504, {"content-type": "text/plain"}, b"upstream request timeout"))
+                self._answer(
+                    ident, Response(504, {"content-type": "text/plain"}, b"upstream request timeout")
+                )
             self._settle()
         self.clock.set_monotonic_ms(max(target, self.clock.monotonic_ms))
         self._settle()
@@ -467,7 +529,9 @@ class ProxyWasmHost:
 
     def log(self, level: int, message: str, source: str) -> None:
         context_id = self.effective_context_id or self.current_context_id
-        self.logs.append(LogRecord(level, LogLevel(level).name, message, context_id, self.current_callback, source))
+        self.logs.append(
+            LogRecord(level, LogLevel(level).name, message, context_id, self.current_callback, source)
+        )
 
     def report_problem(self, kind: str, detail: str) -> None:
         if len(self.problems) < MAX_PROBLEMS:
@@ -495,7 +559,10 @@ class ProxyWasmHost:
         """Failures, problems and the latest calls: what a failing test should print."""
         lines = [f"module {self.module_name} (ABI {self.abi_version}, {self.profile.name} profile)"]
         lines += [f"failure: {f.describe()}" for f in self.failures]
-        lines += [f"{p.kind}: {p.detail}" + (f" (in {p.callback})" if p.callback else "") for p in self.problems[:30]]
+        lines += [
+            f"{p.kind}: {p.detail}" + (f" (in {p.callback})" if p.callback else "")
+            for p in self.problems[:30]
+        ]
         lines += ["last calls:", self.trace.format(last=last)]
         return "\n".join(lines)
 

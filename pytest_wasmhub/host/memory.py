@@ -14,7 +14,7 @@ from typing import Union
 
 import wasmtime
 
-from .errors import GuestMemoryError
+from .errors import GuestMemoryError, ProxyCrashError
 
 Storelike = Union[wasmtime.Store, wasmtime.Caller]
 
@@ -22,17 +22,19 @@ Storelike = Union[wasmtime.Store, wasmtime.Caller]
 class GuestMemory:
     """Reads and writes one instance's exported ``memory``; ``allocate`` calls the guest's allocator."""
 
-    def __init__(self, memory: wasmtime.Memory, allocate: Callable[[Storelike, int], int]) -> None:
-        self._memory = memory
+    def __init__(self, memory: wasmtime.Memory | None, allocate: Callable[[Storelike, int], int]) -> None:
+        self._memory = memory  # None: the module has none, and Envoy crashes at its first host call
         self._allocate = allocate
 
     def size(self, store: Storelike) -> int:
-        return self._memory.data_len(store)
-
-    def pages(self, store: Storelike) -> int:
-        return self._memory.size(store)
+        return 0 if self._memory is None else self._memory.data_len(store)
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
+        if self._memory is None:
+            raise ProxyCrashError(
+                "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
+                "host call that passes data"
+            )
         if ptr < 0 or size < 0 or ptr + size > self._memory.data_len(store):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
@@ -59,7 +61,7 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
-        if ptr == 0 or ptr + size > self._memory.data_len(store):
+        if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr
 

@@ -1,8 +1,8 @@
 """One HTTP stream through the module, driven the way Envoy's HTTP filter drives it.
 
 Both directions follow Envoy (``source/extensions/common/wasm/context.cc``, proxy-wasm-cpp-host):
-- headers: CONTINUE forwards them (and the module loses access, Envoy nulls ``request_headers_``); any
-  other value is StopAllIteration: body and trailers wait, unseen by the module, until it calls
+- headers: CONTINUE forwards them (and the module loses access, Envoy nulls ``request_headers_``); PAUSE
+  (and any other value but 2, see ``HEADERS_CONTINUE``) is StopAllIteration: body and trailers wait, unseen by the module, until it calls
   ``proxy_continue_stream``, and then the waiting body arrives as one chunk;
 - body: CONTINUE forwards what is buffered; PAUSE buffers it, the next chunk's callback gets the total
   buffered size; at end of stream the buffer waits for ``proxy_continue_stream``;
@@ -29,6 +29,10 @@ Upstream = Callable[[UpstreamRequest], Response]
 FAIL_STREAM_DETAILS = "wasm_fail_stream"
 CLOSE_STREAM_DETAILS = "wasm_close_stream"
 CONTINUE = 0
+# How Envoy reads a callback's i32 (cpp-host context.cc, then Envoy's convertFilter*Status):
+# headers: 2 is ContinueAndEndStream, which Envoy's switch turns into Continue; any other non-zero
+# value stops all iteration. Body: 1 and 2 buffer, 3 and above stop without buffering.
+HEADERS_CONTINUE = (0, 2)
 BUFFER_ACTIONS = (1, 2)  # StopIterationAndBuffer, StopIterationAndWatermark: keep the data
 
 
@@ -116,7 +120,7 @@ class Stream:
                 action = self._callback(d.on_headers, len(d.headers), not d.input_left)
                 if self._interrupted(d):
                     return not self.ended
-                if action == CONTINUE or self._take_continue(d):
+                if action in HEADERS_CONTINUE or self._take_continue(d):
                     self._forward_headers(d)
                 else:
                     d.waiting_on = d.on_headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-EXAMPLE_TEST = '''
+EXAMPLE_TEST = """
 import pytest
 
 @pytest.mark.wasm_config(configuration="from-the-mark")
@@ -19,7 +19,7 @@ def test_factory_takes_any_module(proxy_wasm_host_factory):
 
 def test_factory_start_failure_is_one_clear_failure(proxy_wasm_host_factory):
     proxy_wasm_host_factory(BROKEN)
-'''
+"""
 
 
 def test_fixtures_in_an_authors_test_file(pytester, behaviours, host_module):
@@ -27,6 +27,8 @@ def test_fixtures_in_an_authors_test_file(pytester, behaviours, host_module):
         f"MODULE = {str(host_module('add_header_0_2_1'))!r}\nBROKEN = {str(host_module('restricted_start'))!r}\n"
         + EXAMPLE_TEST
     )
-    result = pytester.runpytest_inprocess("--wasm", str(behaviours), "--wasm-no-conformance", "-p", "no:cacheprovider")
+    result = pytester.runpytest_inprocess(
+        "--wasm", str(behaviours), "--wasm-no-conformance", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*restricted_start.wat: start-up failed in _initialize: restricted*"])

@@ -36,7 +36,10 @@ def test_root_then_stream_lifecycle_in_envoy_order(behaviours):
 
 @pytest.mark.parametrize(
     ("profile", "tail"),
-    [("envoy", ["proxy_on_log", "proxy_on_done", "proxy_on_delete"]), ("spec", ["proxy_on_done", "proxy_on_log", "proxy_on_delete"])],
+    [
+        ("envoy", ["proxy_on_log", "proxy_on_done", "proxy_on_delete"]),
+        ("spec", ["proxy_on_done", "proxy_on_log", "proxy_on_delete"]),
+    ],
 )
 def test_end_of_stream_order_comes_from_the_profile(host_module, profile, tail):
     host = ProxyWasmHost(host_module("lifecycle_probe"), profile=profile).start()
@@ -46,7 +49,9 @@ def test_end_of_stream_order_comes_from_the_profile(host_module, profile, tail):
 
 def test_root_context_gets_the_configurations(host_module):
     for version in ("0_1_0", "0_2_0", "0_2_1"):
-        host = ProxyWasmHost(host_module(f"add_header_{version}"), plugin_configuration=f"cfg {version}").start()
+        host = ProxyWasmHost(
+            host_module(f"add_header_{version}"), plugin_configuration=f"cfg {version}"
+        ).start()
         result = host.http_request()
         assert result.request_headers["x-abi"] == version.replace("_", ".")
         assert result.response_headers["x-config"] == f"cfg {version}"

@@ -8,7 +8,9 @@ from pytest_wasmhub.host import ProxyWasmHost, pairs
 
 
 def test_properties_follow_the_stream(behaviours):
-    host = ProxyWasmHost(behaviours, plugin_name="p1", root_id="r1", properties={"node.id": "n1", "limit": 7}).start()
+    host = ProxyWasmHost(
+        behaviours, plugin_name="p1", root_id="r1", properties={"node.id": "n1", "limit": 7}
+    ).start()
     lookup = host.properties.lookup
     # the root context: plugin properties and the test's own, no request
     assert lookup(host.root, [b"plugin_name"]) == b"p1"

@@ -28,7 +28,11 @@ def test_request_headers_are_gone_once_forwarded(host):
     # proxy_on_response_headers answers BAD_ARGUMENT (2), measured on Envoy 1.40
     result = host.http_request()
     assert result.response_headers["x-late-read"] == "2"
-    [late] = [r for r in host.trace.host_calls("proxy_get_header_map_value") if r.within == "proxy_on_response_headers"]
+    [late] = [
+        r
+        for r in host.trace.host_calls("proxy_get_header_map_value")
+        if r.within == "proxy_on_response_headers"
+    ]
     assert "unavailable" in late.notes
 
 

@@ -58,7 +58,9 @@ COMBINATIONS = list(itertools.product(BODIES, ("pass", "fail"), (False, True)))
 )
 def test_exit_code_follows_the_must_should_rule(pytester, must, should, strict):
     pytester.makepyfile(
-        PREAMBLE + case_source("GATE-MUST-001", "MUST", must) + case_source("GATE-SHOULD-001", "SHOULD", should)
+        PREAMBLE
+        + case_source("GATE-MUST-001", "MUST", must)
+        + case_source("GATE-SHOULD-001", "SHOULD", should)
     )
     report = pytester.path / "report.json"
     args = ["-p", "no:cacheprovider", "--wasm-report", str(report)] + (["--wasm-strict"] if strict else [])
@@ -115,7 +117,9 @@ def test_an_authors_own_test():
     assert by_id["KIND-XFAIL-001"]["outcome"] == "fail"
     assert by_id["KIND-XFAIL-001"]["message"] == "expected failure: known to fail"
     other = [r for r in document["results"] if r["case"] is None]
-    assert [(r["nodeid"].rsplit("::")[-1], r["outcome"]) for r in other] == [("test_an_authors_own_test", "pass")]
+    assert [(r["nodeid"].rsplit("::")[-1], r["outcome"]) for r in other] == [
+        ("test_an_authors_own_test", "pass")
+    ]
     # failing first: the results are ordered fail, error, skip, pass, not applicable
     order = [r["outcome"] for r in document["results"]]
     assert order == sorted(order, key=["fail", "error", "skip", "pass", "not_applicable"].index)
@@ -129,7 +133,9 @@ def test_an_empty_run_never_passes(pytester):
         "-p", "no:cacheprovider", "--wasm", str(EXAMPLE), "-m", "not wasm_must and not wasm_should"
     )
     assert result.ret == 1
-    result.stdout.fnmatch_lines(["*1 passed*", "verdict: NOT CONFORMANT: no conformance case ran*exit code 1*"])
+    result.stdout.fnmatch_lines(
+        ["*1 passed*", "verdict: NOT CONFORMANT: no conformance case ran*exit code 1*"]
+    )
 
 
 def test_an_ordinary_author_run_is_not_gated(pytester):
@@ -151,10 +157,14 @@ def test_an_authors_failing_test_fails_a_conformant_run(pytester):
     result.stdout.fnmatch_lines(["verdict: CONFORMANT -> exit code 1*"])
 
 
-@pytest.mark.parametrize(("level", "kept"), [("must", {"MUST"}), ("should", {"SHOULD"}), ("all", {"MUST", "SHOULD"})])
+@pytest.mark.parametrize(
+    ("level", "kept"), [("must", {"MUST"}), ("should", {"SHOULD"}), ("all", {"MUST", "SHOULD"})]
+)
 def test_level_option_deselects_the_other_level(pytester, level, kept):
     pytester.makepyfile(
-        PREAMBLE + case_source("LEVEL-MUST-001", "MUST", "pass") + case_source("LEVEL-SHOULD-001", "SHOULD", "fail")
+        PREAMBLE
+        + case_source("LEVEL-MUST-001", "MUST", "pass")
+        + case_source("LEVEL-SHOULD-001", "SHOULD", "fail")
     )
     report = pytester.path / "report.json"
     result = pytester.runpytest(
@@ -183,7 +193,9 @@ def test_report_path_must_be_json(pytester):
 
 def test_collect_only_lists_the_cases(pytester):
     pytester.makepyfile(
-        PREAMBLE + case_source("LIST-MUST-001", "MUST", "pass") + case_source("LIST-SHOULD-001", "SHOULD", "pass")
+        PREAMBLE
+        + case_source("LIST-MUST-001", "MUST", "pass")
+        + case_source("LIST-SHOULD-001", "SHOULD", "pass")
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "--collect-only", "-q")
     result.stdout.fnmatch_lines(
@@ -200,7 +212,9 @@ def test_secrets_stay_out_of_the_reports(pytester):
     pytester.makepyfile(PREAMBLE + case_source("SECRET-MUST-001", "MUST", "pass"))
     report = pytester.path / "report.json"
     config = '{"upstream": "https://svc:hunter2@auth.local/", "api_token": "tok-123", "nested": {"password": "pw-456"}, "mode": "strict"}'
-    result = pytester.runpytest("-p", "no:cacheprovider", f"--wasm-config={config}", "--wasm-report", str(report))
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", f"--wasm-config={config}", "--wasm-report", str(report)
+    )
     assert result.ret == 0
     for written in (report, report.with_suffix(".html"), report.with_suffix(".junit.xml")):
         text = written.read_text()

@@ -44,7 +44,13 @@ def test_usage_errors_name_the_option(pytester, tmp_path):
     pytester.makepyfile("def test_one():\n    pass\n")
     empty_cache = tmp_path / "empty-cache"
     result = pytester.runpytest(
-        "-p", "no:cacheprovider", "--envoy-version", "1.37.0", "--envoy-offline", "--envoy-cache", str(empty_cache)
+        "-p",
+        "no:cacheprovider",
+        "--envoy-version",
+        "1.37.0",
+        "--envoy-offline",
+        "--envoy-cache",
+        str(empty_cache),
     )
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--envoy-version: Envoy 1.37.0 is not in the cache*offline mode*"])
@@ -135,4 +141,8 @@ def test_under_xdist_the_controller_decides_and_writes_once(pytester, envoy_cach
     )
     assert [row["load"] for row in document["compatibility"]] == ["loaded", "loaded"]
     assert result.stdout.str().count("wasmhub conformance") == 1
-    assert sorted(p.name for p in report.parent.iterdir()) == ["report.html", "report.json", "report.junit.xml"]
+    assert sorted(p.name for p in report.parent.iterdir()) == [
+        "report.html",
+        "report.json",
+        "report.junit.xml",
+    ]
