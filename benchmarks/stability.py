@@ -45,9 +45,8 @@ def main() -> int:
         passed += result.returncode == 0
         print(f"run {run:2d}: exit {result.returncode}  {durations[-1]:5.1f} s  {summary}", flush=True)
         if result.returncode != 0:
-            print(
-                "\n".join(line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR")))
-            )
+            failures = [line for line in result.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+            print("\n".join(failures or result.stderr.strip().splitlines()[-5:]))
     print(
         f"{passed}/{args.runs} runs passed; slowest {max(durations):.1f} s, median "
         f"{sorted(durations)[len(durations) // 2]:.1f} s"

@@ -17,6 +17,7 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
     envoy,
     envoy_binary,
     envoy_factory,
+    envoy_pool,
     envoy_runner,
     upstream,
     upstream_server,

@@ -262,6 +262,15 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="|".join(WASM_RUNTIMES),
     ),
     Setting(
+        "envoy_reuse",
+        "--envoy-reuse",
+        "share running Envoys between conformance cases of the same configuration while they stay clean "
+        "(session) or start one per case (never)",
+        default="session",
+        parse=_choice("session", "never"),
+        metavar="session|never",
+    ),
+    Setting(
         "host_profile",
         "--wasm-host-profile",
         "the host the static ABI cases judge the module for: envoy (what Envoy 1.36-1.40 links) or spec",

@@ -22,7 +22,7 @@ TRAFFIC = "a GET, a POST with a two-chunk body, and a PUT with a body and traile
 )
 def test_plain_requests_complete(module_host):
     host = module_host()
-    for request, result in zip(STANDARD_TRAFFIC, run_traffic(host)):
+    for request, result in zip(STANDARD_TRAFFIC, run_traffic(host), strict=False):
         if result.failure is not None:
             raise AssertionError(
                 f"{request.note}: {result.failure.describe()}\nFix the trap: in Envoy this stream gets a 503 "
@@ -57,10 +57,11 @@ def test_callbacks_return_valid_values(module_host):
     if not checked:
         not_applicable("no callback returned a value before the module failed")
     wrong = sorted({(r.name, r.result) for r in host.trace.with_note(INVALID_RESULT)})
-    assert not wrong, (
-        "return CONTINUE (0) or PAUSE (1) from HTTP callbacks and 0/1 from the boolean ones; the module returned "
-        + ", ".join(f"{value} from {name}" for name, value in wrong)
-    )
+    if wrong:
+        raise AssertionError(
+            "return CONTINUE (0) or PAUSE (1) from HTTP callbacks and 0/1 from the boolean ones; the module "
+            "returned " + ", ".join(f"{value} from {name}" for name, value in wrong)
+        )
 
 
 @case(

@@ -13,8 +13,9 @@ NO_TRAP = "Every HTTP callback returns without a trap and without logging a Wasm
 LARGE = 4 * 1024 * 1024
 
 
-def _record(record_property, changes) -> None:
-    record_property("wasm_module_changes", "; ".join(changes.lines()))
+def _record(request, changes) -> None:
+    # user_properties directly: record_property warns under JUnit's xunit2 format
+    request.node.user_properties.append(("wasm_module_changes", "; ".join(changes.lines())))
     print("what the module changed:", *changes.lines(), sep="\n  ")
 
 
@@ -26,9 +27,9 @@ def _record(record_property, changes) -> None:
     spec=f"{NO_TRAP} for a plain GET; Envoy answers it.",
     reference="shared/reference/crash.md §7.1 (a trap fails the stream with a local 503)",
 )
-def test_get(traffic, record_property):
+def test_get(traffic, request):
     response, changes = traffic.observe("GET", "/conformance/get?q=1", headers={"accept": "text/plain"})
-    _record(record_property, changes)
+    _record(request, changes)
     assert response.status_code < 500 or changes.status is None, f"GET answered {response.status_code}"
 
 
@@ -41,9 +42,9 @@ def test_get(traffic, record_property):
     "a module that answers every request itself is not a filter but a responder.",
     reference="proxy-wasm spec v0.2.1 §HTTP streams (Continue lets the stream proceed)",
 )
-def test_forward(traffic, record_property):
+def test_forward(traffic, request):
     response, changes = traffic.observe("GET", "/conformance/forward")
-    _record(record_property, changes)
+    _record(request, changes)
     assert changes.reached_upstream, (
         f"the module answered the request itself (HTTP {response.status_code}) instead of forwarding it; "
         "if that is what this configuration should do, give the suite one that forwards (--wasm-config)"
@@ -58,14 +59,14 @@ def test_forward(traffic, record_property):
     spec=f"{NO_TRAP} for a POST with a small body (request body callbacks run).",
     reference="proxy-wasm spec v0.2.1 proxy_on_request_body",
 )
-def test_post_small_body(traffic, record_property):
+def test_post_small_body(traffic, request):
     _, changes = traffic.observe(
         "POST",
         "/conformance/post",
         content=b'{"hello": "wasm"}',
         headers={"content-type": "application/json"},
     )
-    _record(record_property, changes)
+    _record(request, changes)
 
 
 @case(
@@ -77,10 +78,10 @@ def test_post_small_body(traffic, record_property):
     "over many chunks).",
     reference="proxy-wasm spec v0.2.1 proxy_on_request_body / proxy_on_response_body",
 )
-def test_large_bodies(traffic, record_property):
+def test_large_bodies(traffic, request):
     body = bytes(range(256)) * (LARGE // 256)
     response, changes = traffic.observe("POST", "/conformance/large", content=body)
-    _record(record_property, changes)
+    _record(request, changes)
     assert response.status_code < 500, f"a 4 MiB POST got HTTP {response.status_code}"
 
 

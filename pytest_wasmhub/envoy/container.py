@@ -31,8 +31,11 @@ import threading
 import weakref
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import docker
+import docker.errors
+import requests.exceptions
 from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import WaitStrategy
@@ -44,9 +47,6 @@ from .handle import EnvoyHandle, describe_exit
 from .image import ENVOY_PATH_IN_IMAGE, envoy_version_in_image
 from .limits import ContainerLimits
 from .logs import tail
-
-if TYPE_CHECKING:
-    import docker
 
 # Ryuk, testcontainers' reaper, is an image to pull; cleanup.py labels and removes containers instead.
 testcontainers_config.ryuk_disabled = True
@@ -114,8 +114,6 @@ class ContainerEnvoy(EnvoyHandle):
             return self._final_logs
         if self._docker is None:
             return ""
-        import docker.errors
-
         try:
             return self._docker.logs(stdout=True, stderr=True).decode(errors="replace")
         except docker.errors.NotFound:
@@ -127,8 +125,6 @@ class ContainerEnvoy(EnvoyHandle):
             return self._final_facts
         if self._docker is None:
             return None
-        import docker.errors
-
         try:
             self._docker.reload()
         except docker.errors.NotFound:
@@ -152,8 +148,6 @@ class ContainerEnvoy(EnvoyHandle):
 
     def _admin_address(self) -> tuple[str, int] | None:
         # Envoy writes it into the volume; read it back through the engine, like the module went in.
-        import docker.errors
-
         if self._docker is None:
             return None
         try:
@@ -167,8 +161,6 @@ class ContainerEnvoy(EnvoyHandle):
         return (host, int(port)) if port.isdigit() else None
 
     def _terminate(self, grace: float) -> None:
-        import docker.errors
-
         if self._docker is not None:
             # SIGTERM to the init, which passes it to Envoy; SIGKILL after the grace time (a worker
             # wedged in a looping module ignores SIGTERM)
@@ -188,17 +180,12 @@ class ContainerEnvoy(EnvoyHandle):
         logs, facts = self.logs(), self.facts()
         self._final_logs = logs
         self._final_facts = facts
-        import docker.errors
-
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
             self.container.stop(force=True, delete_volume=True)
         _live.discard(self)
 
     def wait_exit(self, timeout: float) -> int | None:
         """Wait up to ``timeout`` seconds for the container to stop; its exit status, None if it runs."""
-        import docker.errors
-        import requests.exceptions
-
         if self._docker is not None and self._final_facts is None:
             with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
                 self._docker.wait(timeout=timeout)
@@ -351,8 +338,6 @@ class ContainerRunner:
         envoy.session = owner.session
         container.waiting_for(_EnvoyReady(envoy, self.ready_timeout))
         _live.add(envoy)
-        import docker.errors
-
         try:
             container.start()
         except docker.errors.DockerException as exc:
@@ -388,10 +373,8 @@ class ContainerRunner:
         ]
 
 
-def _volume() -> Any:
-    from docker.types import Mount
-
-    return Mount(target=str(VOLUME), source=None, type="volume")
+def _volume() -> docker.types.Mount:
+    return docker.types.Mount(target=str(VOLUME), source=None, type="volume")
 
 
 def stop_all(session: str | None = None) -> None:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from ..module import WasmModule, load_module
 from .bootstrap import EnvoySpec, PluginSpec
 from .handle import EnvoyHandle, EnvoyStartError
+from .pool import EnvoyPool
 
 PLUGIN_FIELDS = frozenset(f.name for f in dataclasses.fields(PluginSpec)) - {"module_path"}
 ENVOY_FIELDS = frozenset(f.name for f in dataclasses.fields(EnvoySpec)) - {"plugins"}
@@ -34,15 +35,16 @@ class EnvoyFactory:
         module: WasmModule | None = None,
         defaults: dict[str, Any] | None = None,
         on_start_error: Callable[[EnvoyStartError], None] | None = None,
+        pool: EnvoyPool | None = None,
     ) -> None:
         self.runner = runner
         self.workdir = Path(workdir)
         self.module = module
         self.defaults = dict(defaults or {})
         self.started: list[EnvoyHandle] = []
-        self.on_start_error = (
-            on_start_error  # sees every refusal first (the plugin skips on a missing runtime)
-        )
+        # sees every refusal first (the plugin skips on a missing runtime)
+        self.on_start_error = on_start_error
+        self.pool = pool  # where ``reuse=True`` Envoys come from and go back to
         unknown = set(self.defaults) - PLUGIN_FIELDS - ENVOY_FIELDS
         if unknown:
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
@@ -70,9 +72,16 @@ class EnvoyFactory:
             return module.path
         return load_module(module, self.workdir / "modules").path
 
-    def __call__(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> EnvoyHandle:
+    def __call__(
+        self, module: WasmModule | str | Path | None = None, *, reuse: bool = False, **overrides: Any
+    ) -> EnvoyHandle:
+        """Start an Envoy; with ``reuse`` (and a pool) take a clean running one of the same configuration."""
+        spec = self.spec(module, **overrides)
         try:
-            envoy = self.runner.start(self.spec(module, **overrides), self.workdir)
+            if reuse and self.pool is not None:
+                envoy = self.pool.acquire(self.runner, spec, self.workdir)
+            else:
+                envoy = self.runner.start(spec, self.workdir)
         except EnvoyStartError as refused:
             if self.on_start_error is not None:
                 self.on_start_error(refused)
@@ -81,5 +90,10 @@ class EnvoyFactory:
         return envoy
 
     def stop_all(self) -> None:
+        """Stop this factory's Envoys; pooled ones go back to the pool if they are still clean."""
         while self.started:
-            self.started.pop().stop()
+            envoy = self.started.pop()
+            if self.pool is not None and self.pool.leased(envoy):
+                self.pool.release(envoy)
+            else:
+                envoy.stop()

@@ -8,7 +8,7 @@ through it, and records every call across the boundary. The pytest fixtures live
 from __future__ import annotations
 
 from .clock import ManualClock
-from .errors import GuestFailure, HostError, ModuleLoadError, StartError, VmFailedError
+from .errors import GuestFailure, HostError, ModuleLoadError, ProxyCrashError, StartError
 from .host import Problem, ProxyWasmHost
 from .messages import HeaderMap, HttpCall, LocalResponse, Response, StreamResult, UpstreamRequest
 from .options import DEFAULT_FUEL, HostOptions
@@ -29,6 +29,7 @@ __all__ = [
     "ManualClock",
     "ModuleLoadError",
     "Problem",
+    "ProxyCrashError",
     "ProxyWasmHost",
     "Response",
     "SharedData",
@@ -37,5 +38,4 @@ __all__ = [
     "StreamResult",
     "Trace",
     "UpstreamRequest",
-    "VmFailedError",
 ]

@@ -4,14 +4,15 @@ without pytest: each check returns what it saw, the cases decide and word the ve
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .codes import Status, status_name
 from .errors import GuestFailure
-from .hostcalls import ENV_FUNCTIONS
 from .host import ProxyWasmHost
+from .hostcalls import ENV_FUNCTIONS
 from .messages import HttpCall, Response, StreamResult, UpstreamRequest
 from .trace import HOST
 
@@ -113,13 +114,19 @@ class StatusOutcome:
         return f"{what} during {self.request}: {self.failure.describe()}"
 
 
-def stream_host_calls(host: ProxyWasmHost, since: int) -> list[str]:
-    """The ``env`` functions the module called from the trace record ``since`` on, in first-call order."""
-    names: dict[str, None] = {}
-    for record in host.trace.since(since):
-        if record.kind == HOST:
-            names.setdefault(record.name, None)
-    return list(names)
+def first_calls(host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAFFIC) -> dict[str, int]:
+    """Send the requests; for each ``env`` function the module called, the index of the first request
+    during which it did (a sweep then needs to send no further)."""
+    first: dict[str, int] = {}
+    for index, request in enumerate(requests):
+        mark = host.trace.next_seq()
+        send(host, request)
+        for record in host.trace.since(mark):
+            if record.kind == HOST:
+                first.setdefault(record.name, index)
+        if host.vm_failure is not None:
+            break
+    return first
 
 
 def environment_statuses(function: str) -> tuple[int, ...]:
@@ -136,20 +143,21 @@ def other_statuses(function: str) -> tuple[int, ...]:
 
 def status_sweep(
     make_host: Callable[[], ProxyWasmHost],
-    functions: Iterable[str],
+    functions: dict[str, int],
     statuses: Callable[[str], Iterable[int]],
     requests: Iterable[Request] = STANDARD_TRAFFIC,
 ) -> list[StatusOutcome]:
-    """For each function and status: a fresh VM, the status forced on every call of the function once the
-    VM runs, the traffic sent; whether the module survived."""
+    """For each function (with the index of the first request that calls it, from ``first_calls``) and
+    each status: a fresh VM, the status forced on every call of the function once the VM runs, the
+    requests sent up to that one; whether the module survived."""
     outcomes = []
     requests = tuple(requests)
-    for function in functions:
+    for function, last in functions.items():
         for status in statuses(function):
             host = make_host()
             host.inject_status(function, status)
             failure, note = None, ""
-            for request in requests:
+            for request in requests[: last + 1]:
                 send(host, request)
                 if host.vm_failure is not None:
                     failure, note = host.vm_failure, request.note
@@ -168,7 +176,7 @@ class MemoryGrowth:
 
     @property
     def keeps_growing(self) -> bool:
-        pairs = list(zip(self.samples, self.samples[1:]))
+        pairs = list(zip(self.samples, self.samples[1:], strict=False))
         return bool(pairs) and all(after > before for before, after in pairs)
 
     @property
@@ -187,22 +195,36 @@ def memory_growth(
     warmup: int = 60,
     rounds: int = 4,
     per_round: int = 90,
+    seconds: float = 4.0,
 ) -> MemoryGrowth:
     """Run many streams and sample the guest's memory: after a warm-up, a module that keeps per-stream
-    state grows in every round; one that frees it levels off."""
+    state grows in every round; one that frees it levels off. A slow module gets smaller rounds (at
+    least 10 streams) so the rounds take about ``seconds`` in all."""
     cycle = tuple(requests)
     growth = MemoryGrowth(per_round=per_round)
     host.trace.enabled = False  # thousands of streams: keep the record small
     count = 0
+
+    def run(streams: int) -> bool:
+        nonlocal count
+        for _ in range(streams):
+            send(host, cycle[count % len(cycle)])
+            count += 1
+            if host.vm_failure is not None:
+                growth.failure = host.vm_failure
+                return False
+        growth.samples.append(host.memory_bytes)
+        return True
+
     try:
-        for phase in range(rounds + 1):
-            for _ in range(warmup if phase == 0 else per_round):
-                send(host, cycle[count % len(cycle)])
-                count += 1
-                if host.vm_failure is not None:
-                    growth.failure = host.vm_failure
-                    return growth
-            growth.samples.append(host.memory_bytes)
+        started = time.perf_counter()
+        if not run(warmup):
+            return growth
+        per_stream = (time.perf_counter() - started) / warmup
+        growth.per_round = max(10, min(per_round, int(seconds / rounds / max(per_stream, 1e-6))))
+        for _ in range(rounds):
+            if not run(growth.per_round):
+                return growth
     finally:
         host.trace.enabled = True
     return growth

@@ -27,10 +27,6 @@ class ProxyCrashError(HostError):
     without memory segfaults the whole process (crash.md section 3a)."""
 
 
-class VmFailedError(HostError):
-    """A call needs a live VM, but the VM has failed and the policy does not replace it."""
-
-
 class GuestMemoryError(Exception):
     """A pointer/size pair from the guest leaves linear memory; the host call returns
     INVALID_MEMORY_ACCESS (WASI: EFAULT) instead of trapping, as Envoy does."""

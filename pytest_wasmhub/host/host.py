@@ -27,6 +27,7 @@ from .errors import GuestFailure, GuestMemoryError, HostError, ModuleLoadError, 
 from .faults import Faults, Injection
 from .imports import Dispatcher
 from .logs import LogRecord, Logs
+from .memory import GuestMemory, Storelike
 from .messages import HeaderMap, HttpCall, Response, StreamResult, UpstreamRequest, to_bytes
 from .metrics import Metrics
 from .options import HostOptions
@@ -35,7 +36,6 @@ from .properties import Properties
 from .shared import SharedData, SharedQueues
 from .stream import CallbackFailed, Stream, request_direction, split
 from .trace import CALLBACK, INVALID_RESULT, CallRecord, Trace
-from .memory import GuestMemory, Storelike
 from .vm import ALLOCATOR_RESTRICTION, CallFailed, Vm
 
 MAX_SETTLE_ROUNDS = 10_000

@@ -44,10 +44,10 @@ class Binding:
     )
 
     def __init__(
-        self, module: str, name: str, signature: Signature, function: HostFunction | None, wasi: bool
+        self, module: str, name: str, signature: Signature, function: HostFunction | None, is_wasi: bool
     ):
         self.module, self.name, self.function = module, name, function
-        self.kind = WASI if wasi else HOST
+        self.kind = WASI if is_wasi else HOST
         count = len(signature.params)
         if function is not None and len(function.arg_names) != count:
             raise RuntimeError(
@@ -56,8 +56,8 @@ class Binding:
         self.arg_names = function.arg_names if function else tuple(f"arg{i}" for i in range(count))
         self.i32_args = tuple(t == "i32" for t in signature.params)
         returns = bool(signature.results)
-        self.failure_result = (WASI_NOSYS if wasi else int(Status.UNIMPLEMENTED)) if returns else None
-        self.memory_error = int(WasiErrno.FAULT) if wasi else int(Status.INVALID_MEMORY_ACCESS)
+        self.failure_result = (WASI_NOSYS if is_wasi else int(Status.UNIMPLEMENTED)) if returns else None
+        self.memory_error = int(WasiErrno.FAULT) if is_wasi else int(Status.INVALID_MEMORY_ACCESS)
 
 
 def func_type(signature: Signature) -> wasmtime.FuncType:
@@ -120,13 +120,13 @@ class Dispatcher:
 
     def dispatch(self, caller: wasmtime.Caller, binding: Binding, raw: tuple[int, ...]) -> Any:
         host = self.host
-        args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args))
+        args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args, strict=True))
         record = host.trace.add(
             CallRecord(
                 0,
                 binding.kind,
                 binding.name,
-                dict(zip(binding.arg_names, args)),
+                dict(zip(binding.arg_names, args, strict=True)),
                 context_id=host.effective_context_id or host.current_context_id,
                 within=host.current_callback,
                 depth=host.vm.depth,

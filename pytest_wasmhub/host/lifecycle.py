@@ -6,6 +6,7 @@ of each stream, and shutdown (``proxy_on_done``, then ``proxy_on_delete`` now or
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 import wasmtime
@@ -93,7 +94,8 @@ def start_vm(host: ProxyWasmHost) -> None:
             host.invoke(export, None, *args, restriction=restriction)
         except CallbackFailed as failed:
             raise StartError(
-                f"{host.module_name}: start-up failed in {failed.failure.describe()}", failed.failure
+                f"{host.module_name}: start-up failed in {failed.failure.describe().splitlines()[0]}",
+                failed.failure,
             ) from None
         called_main = called_main or export == "main"
     root = RootContext(host.next_context_id(), 0)
@@ -113,7 +115,9 @@ def _root_callback(host: ProxyWasmHost, root: RootContext, callback: str) -> Non
     try:
         value = host.invoke(callback, root.id, *args, default=1)
     except CallbackFailed as failed:
-        raise StartError(f"{host.module_name}: {failed.failure.describe()}", failed.failure) from None
+        raise StartError(
+            f"{host.module_name}: {failed.failure.describe().splitlines()[0]}", failed.failure
+        ) from None
     finally:
         host.configuring = False
     if callback != "proxy_on_context_create" and value == 0:
@@ -168,8 +172,6 @@ def shut_down(host: ProxyWasmHost) -> None:
 
 def finish_root(host: ProxyWasmHost, root: RootContext) -> None:
     root.done_pending = False
-    try:
+    with contextlib.suppress(CallbackFailed):  # the failure is recorded; the root goes anyway
         host.invoke("proxy_on_delete", root.id, root.id)
-    except CallbackFailed:
-        pass
     host.contexts.pop(root.id, None)

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Callable
-from typing import Union
 
 import wasmtime
 
 from .errors import GuestMemoryError, ProxyCrashError
 
-Storelike = Union[wasmtime.Store, wasmtime.Caller]
+Storelike = wasmtime.Store | wasmtime.Caller
 
 
 class GuestMemory:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .errors import GuestFailure
-    from .trace import CallRecord
     from .logs import LogRecord
+    from .trace import CallRecord
 
-Text = Union[str, bytes]
-HeaderInput = Union[Mapping[str, Text], Iterable[tuple[Text, Text]], "HeaderMap", None]
+Text = str | bytes
 
 
 def to_bytes(value: Text | int) -> bytes:
@@ -111,6 +110,9 @@ class HeaderMap:
 
     def __repr__(self) -> str:
         return f"HeaderMap({self.items()!r})"
+
+
+HeaderInput = Mapping[str, Text] | Iterable[tuple[Text, Text]] | HeaderMap | None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Union
+from typing import Any
 
 from .clock import ManualClock
 from .errors import HostError
@@ -14,7 +14,7 @@ from .shared import SharedData, SharedQueues
 from .vm import ENVOY_MEMORY_LIMIT
 
 DEFAULT_FUEL = 1_000_000_000  # about a second of guest code; Envoy itself has no limit
-Upstream = Union[Response, Callable[[UpstreamRequest], Response], None]
+Upstream = Response | Callable[[UpstreamRequest], Response] | None
 
 
 @dataclass

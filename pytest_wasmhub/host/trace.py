@@ -3,6 +3,7 @@ of it (with decoded arguments and the result), in order, with the callback each 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,8 @@ class Trace:
 
     def since(self, seq: int) -> list[CallRecord]:
         """Records numbered ``seq`` or later (``seq`` from ``next_seq()`` before an operation)."""
-        return [r for r in self.records if r.seq >= seq]
+        start = bisect.bisect_left(self.records, seq, key=lambda r: r.seq)
+        return self.records[start:]
 
     def clear(self) -> None:
         self.records.clear()

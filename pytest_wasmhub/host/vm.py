@@ -14,6 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, ModuleLoadError, RestrictedCallError
+from .fastcall import ExportCaller
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -82,12 +83,12 @@ class Vm:
         except wasmtime.WasmtimeError as exc:
             raise ModuleLoadError(f"{name}: cannot be instantiated: {_message(exc)}") from None
         exports = self.instance.exports(self.store)
-        self.functions: dict[str, wasmtime.Func] = {}
+        self.functions: dict[str, ExportCaller] = {}
         memory = None
         for export in module.exports:
             item = exports[export.name]
             if isinstance(item, wasmtime.Func):
-                self.functions[export.name] = item
+                self.functions[export.name] = ExportCaller(item, export.type)
             elif isinstance(item, wasmtime.Memory) and memory is None:
                 memory = item
         for imp in module.imports:  # a memory the host provided counts too (Envoy creates one)
@@ -122,7 +123,7 @@ class Vm:
             self.restriction = restriction
         self.depth += 1
         try:
-            return func(store or self.store, *args)
+            return func.call(store or self.store, *args)
         except RestrictedCallError as exc:
             raise CallFailed(GuestFailure(name, "restricted", str(exc), context_id)) from None
         except wasmtime.Trap as trap:

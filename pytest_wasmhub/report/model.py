@@ -131,11 +131,15 @@ def result_from_phases(phases: Sequence[PhaseReport]) -> TestResult:
 
 def _classify(by_phase: Mapping[str, PhaseReport], *, is_case: bool) -> tuple[str, str]:
     setup, call, teardown = by_phase.get("setup"), by_phase.get("call"), by_phase.get("teardown")
-    if setup is not None and setup.outcome == "failed":
+    # xdist reports a test whose worker died with a phase of its own ("???"): the suite broke
+    crashed = [report for when, report in by_phase.items() if when not in ("setup", "call", "teardown")]
+    if crashed or setup is None:
+        return ERROR, "the test process crashed: " + reason_of((crashed or list(by_phase.values()))[0])
+    if setup.outcome == "failed":
         if getattr(setup, FAILED_BY_VERDICT, False):
             return FAIL, reason_of(setup)
         return ERROR, "set-up error: " + reason_of(setup)
-    if setup is not None and setup.outcome == "skipped":
+    if setup.outcome == "skipped":
         return _skip(setup)
     if call is None:
         # interrupted between set-up and call

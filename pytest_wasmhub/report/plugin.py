@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import tempfile
 import time
 from collections.abc import Generator
@@ -68,10 +69,30 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     if settings is None:  # --help, --version
         return
+    if settings.report and not _is_worker(config):
+        _check_writable(settings.report, settings.origin("report"))
     matrix.configure(config, settings)
     collector = ResultCollector(config, settings)
     config.stash[COLLECTOR] = collector
     config.pluginmanager.register(collector, f"wasmhub-results-{id(config)}")
+
+
+def _check_writable(path: Path, where: str) -> None:
+    """Find out now, not after an hour of tests, that the report cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise pytest.UsageError(f"{where}: cannot create {path.parent}: {exc.strerror}") from None
+    if not os.access(path.parent, os.W_OK):
+        raise pytest.UsageError(f"{where}: cannot write in {path.parent}")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: the workers run exactly the releases the controller resolved (same collection)."""
+    the_matrix = matrix.matrix_of(node.config)
+    if the_matrix is not None:
+        node.workerinput[matrix.WORKER_VERSIONS] = [e.version for e in the_matrix.entries]
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -188,11 +209,12 @@ class ResultCollector:
 
 
 def _gating_active(settings: Settings, results: list[TestResult]) -> bool:
-    """Gate when conformance cases ran, or should have: a module given with the suite collected."""
+    """Gate when conformance cases ran, or should have (a module given with the suite collected), or
+    when a conformance report was asked for."""
     expected_suite = (
         bool(settings.module or settings.values.get("host_check")) and not settings.no_conformance
     )
-    return expected_suite or any(r.case is not None for r in results)
+    return expected_suite or bool(settings.report) or any(r.case is not None for r in results)
 
 
 def build_report(

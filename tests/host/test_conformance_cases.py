@@ -53,7 +53,7 @@ def verdicts(tmp_path_factory) -> dict[str, dict[str, str]]:
     runs = [(name, ()) for name in EXPECTED] + [BUDGET_RUN]
     with ThreadPoolExecutor(3) as pool:
         outcomes = pool.map(lambda run: run_host_cases(workdir, *run), runs)
-    return {name: result for (name, _), result in zip(runs, outcomes)}
+    return {name: result for (name, _), result in zip(runs, outcomes, strict=True)}
 
 
 def failed(outcomes: dict[str, str]) -> set[str]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from pytest_wasmhub.envoy import ClusterSpec, EnvoySpec, ProcessRunner, probe_load, resolve_envoy_binary
-from pytest_wasmhub.host import HostError, HeaderMap, ProxyWasmHost, Response, UpstreamRequest
+from pytest_wasmhub.host import HostError, ProxyWasmHost, Response, UpstreamRequest
 from pytest_wasmhub.module import compile_wat, load_module
 from pytest_wasmhub.upstream import Upstream
 
@@ -53,7 +53,7 @@ def test_the_host_refuses_exactly_what_envoy_refuses(tmp_path):
         envoy = list(pool.map(envoy_verdict, modules))
     mismatches = [
         f"{source.name}: Envoy {e!r}, host {h!r}"
-        for source, e, h in zip(modules, envoy, map(host_verdict, modules))
+        for source, e, h in zip(modules, envoy, map(host_verdict, modules), strict=True)
         if e.startswith("loaded") != h.startswith("loaded")
     ]
     assert not mismatches, "\n".join(mismatches)
@@ -185,5 +185,5 @@ def test_same_requests_same_results(tmp_path, module, traffic, configuration):
     requests = REQUESTS[traffic]
     envoy_views = through_envoy(loaded.path, configuration, requests, tmp_path)
     host_views = through_host(ROOT / module, configuration, requests)
-    for request, envoy_view, host_view in zip(requests, envoy_views, host_views):
+    for request, envoy_view, host_view in zip(requests, envoy_views, host_views, strict=True):
         assert host_view == envoy_view, f"{request[0]} {request[1]} {request[2]}"

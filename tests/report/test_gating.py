@@ -227,3 +227,19 @@ def test_secrets_stay_out_of_the_reports(pytester):
         "nested": {"password": "[REDACTED]"},
         "mode": "strict",
     }
+
+
+def test_a_report_asked_for_with_no_case_is_not_conformant(pytester):
+    pytester.makepyfile("def test_an_authors_own_test():\n    pass\n")
+    report = pytester.path / "report.json"
+    result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", str(report))
+    assert result.ret == 1
+    assert read_report(report)["verdict"]["reasons"] == ["no conformance case ran"]
+
+
+def test_an_unwritable_report_path_stops_the_run_at_once(pytester):
+    pytester.makepyfile("def test_one():\n    pass\n")
+    (pytester.path / "a-file").write_text("")
+    result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", "a-file/report.json")
+    assert result.ret == 4
+    result.stderr.fnmatch_lines(["*--wasm-report: cannot create a-file: File exists*"])

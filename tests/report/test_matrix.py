@@ -3,6 +3,8 @@ a compatibility table that shows a real difference between releases, and builds 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from report_helpers import MODULES, SUITE_SLICE, read_report, results_of
 
@@ -120,9 +122,15 @@ def test_under_xdist_the_controller_decides_and_writes_once(pytester, envoy_cach
         test_should="""
         from pytest_wasmhub.cases import case, SHOULD
 
+        import os
+
         @case("XDIST-SHOULD-001", area="abi", level=SHOULD, title="a SHOULD case", spec="made for this test")
         def test_should_case():
             assert False, "a portable-practice warning"
+
+        @case("XDIST-SHOULD-002", area="abi", level=SHOULD, title="a SHOULD case", spec="made for this test")
+        def test_worker_dies():
+            os._exit(3)  # the test process itself goes away: the suite broke, not the module
         """
     )
     report = pytester.path / "out" / "report.json"
@@ -135,9 +143,15 @@ def test_under_xdist_the_controller_decides_and_writes_once(pytester, envoy_cach
     # pytest alone would exit 1 for the failed test; the SHOULD failure is only a warning
     assert result.ret == 0, result.stdout.str()
     assert document["verdict"]["status"] == "conformant_with_warnings"
-    assert document["verdict"]["reasons"] == ["SHOULD XDIST-SHOULD-001 fail: a portable-practice warning"]
+    first, second = sorted(document["verdict"]["reasons"])
+    assert first == "SHOULD XDIST-SHOULD-001 fail: a portable-practice warning"
+    assert re.fullmatch(
+        r"SHOULD XDIST-SHOULD-002 error: the test process crashed: worker 'gw\d' crashed while running "
+        r"'test_should.py::test_worker_dies'",
+        second,
+    ), second
     assert sorted(r["envoy_version"] or "-" for r in document["results"]) == sorted(
-        ["1.37.0", installed_envoy_version, "-"]
+        ["1.37.0", installed_envoy_version, "-", "-"]
     )
     assert [row["load"] for row in document["compatibility"]] == ["loaded", "loaded"]
     assert result.stdout.str().count("wasmhub conformance") == 1
