@@ -72,10 +72,12 @@ def load_module(source: str | Path, workdir: Path, *, insecure_registry: bool | 
     extracted from a package). ``insecure_registry`` allows plain HTTP to a registry off loopback.
     """
     text = str(source)
-    from .oci.source import is_package_source, load_package  # oci://, OCI layouts, .tar archives
+    if not text.endswith((".wasm", ".wat")):
+        # oci://, OCI layouts, .tar archives; imported only then (the registry client is slow to import)
+        from .oci.source import is_package_source, load_package
 
-    if is_package_source(text):
-        return load_package(text, workdir, insecure=insecure_registry)
+        if is_package_source(text):
+            return load_package(text, workdir, insecure=insecure_registry)
     path = Path(text).expanduser()
     if not path.exists():
         raise ModuleError(f"{text}: no such file")
@@ -142,4 +144,12 @@ def _first_line(message: str) -> str:
     return "; ".join(lines[:3]) if lines else message
 
 
-_ENGINE = wasmtime.Engine()
+def _validation_engine() -> wasmtime.Engine:
+    # This engine only validates, but creating any engine installs wasmtime's trap signal handlers, which
+    # fight pytest's faulthandler over a guest trap elsewhere: keep traps out of signals everywhere.
+    config = wasmtime.Config()
+    config.signals_based_traps = False
+    return wasmtime.Engine(config)
+
+
+_ENGINE = _validation_engine()

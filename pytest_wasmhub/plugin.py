@@ -13,6 +13,7 @@ import pytest
 from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version, resolve_envoy_binary
 from .fixtures import container as container_backend
 from .fixtures import state
+from .fixtures.bench import wasm_bench  # noqa: F401
 from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being imported here)
     envoy,
     envoy_binary,

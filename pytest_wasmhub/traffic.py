@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from .envoy.handle import EnvoyHandle, describe_exit
+from .httpclient import get
+from .timing import timed
 from .upstream import RecordedRequest
 
 # Headers whose values differ between any two requests, with or without a module.
@@ -55,13 +57,12 @@ def send(
     """Send one request through ``envoy`` (its Wasm listener unless ``url``); raise ``EnvoyBroke``."""
     what = describe(method, path, note)
     errors_before = len(envoy.wasm_errors())
-    client = httpx.Client(base_url=url or envoy.url, http1=not http2, http2=http2, timeout=timeout)
+    client = envoy.client(url, http2=http2, timeout=timeout)
     try:
-        response = client.request(method, path, headers=headers, content=content)
+        with timed("request"):
+            response = client.request(method, path, headers=headers, content=content)
     except httpx.HTTPError as exc:
         raise EnvoyBroke(*diagnose(envoy, what, exc, timeout)) from None
-    finally:
-        client.close()
     return Exchange(what, response, tuple(envoy.wasm_errors()[errors_before:]))
 
 
@@ -91,7 +92,7 @@ def diagnose(envoy: EnvoyHandle, what: str, error: Exception, timeout: float) ->
 
 def answers(url: str, timeout: float) -> bool:
     try:
-        httpx.get(url + "/__wasmhub/alive", timeout=timeout)
+        get(url + "/__wasmhub/alive", timeout)
     except httpx.HTTPError:
         return False
     return True

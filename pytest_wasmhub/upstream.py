@@ -36,6 +36,14 @@ class RecordedRequest:
         return {k.lower() for k, _ in self.headers}
 
 
+class _QuickStopServer(HTTPServer):
+    """pytest-httpserver's server, polling for shutdown every 50 ms instead of 500 ms."""
+
+    def thread_target(self) -> None:  # the documented way to tailor the serving loop
+        assert self.server is not None
+        self.server.serve_forever(poll_interval=0.05)
+
+
 @dataclass
 class _Reply:
     status: int = 200
@@ -47,7 +55,7 @@ class Upstream:
     """A recording HTTP server. Use ``start``/``stop`` or ``with Upstream() as up:``."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._server = HTTPServer(host, port, threaded=True)
+        self._server = _QuickStopServer(host, port, threaded=True)
         self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []

@@ -5,10 +5,9 @@ own probe modules, so they also run with `--wasm-host-check` and no module of th
 
 from __future__ import annotations
 
-import httpx
-
 from pytest_wasmhub.cases import MUST, case
 from pytest_wasmhub.expect import Traffic, start_envoy
+from pytest_wasmhub.httpclient import get
 
 TRAP_LINE = "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable"
 
@@ -55,7 +54,7 @@ def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, upstream,
     traffic.assert_alive("a trap in proxy_on_request_headers")
     nowasm = traffic.exchange("GET", "/__wasmhub/nowasm/after-trap").response
     assert nowasm.status_code == 200, f"a route with the filter disabled answered {nowasm.status_code}"
-    plain = httpx.get(envoy.passthrough_url + "/after-trap", timeout=traffic.timeout)
+    plain = get(envoy.passthrough_url + "/after-trap", traffic.timeout)
     assert plain.status_code == 200, f"the listener without Wasm answered {plain.status_code}"
 
 

@@ -8,6 +8,7 @@ import asyncio
 import httpx
 
 from pytest_wasmhub.cases import MUST, SHOULD, case
+from pytest_wasmhub.httpclient import plain_async_client
 
 NO_TRAP = "Every HTTP callback returns without a trap and without logging a Wasm error"
 LARGE = 4 * 1024 * 1024
@@ -143,8 +144,8 @@ def test_concurrent_streams(traffic):
 
 async def _concurrent_streams(url: str, bound: float) -> list[object]:
     """64 streams multiplexed on one HTTP/2 connection and 16 HTTP/1.1 connections, all at once."""
-    h2 = httpx.AsyncClient(base_url=url, http1=False, http2=True, timeout=bound)
-    h1 = httpx.AsyncClient(base_url=url, timeout=bound, limits=httpx.Limits(max_connections=16))
+    h2 = plain_async_client(url, http2=True, timeout=bound)
+    h1 = plain_async_client(url, timeout=bound, limits=httpx.Limits(max_connections=16))
     async with h2, h1:
         requests = [h2.get(f"/conformance/concurrent/h2/{i}") for i in range(64)]
         requests += [h1.get(f"/conformance/concurrent/h1/{i}") for i in range(16)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,17 +86,26 @@ class EnvoySpec:
 
 def render_bootstrap(spec: EnvoySpec, templates: Path | None = None) -> str:
     """The bootstrap YAML for ``spec``."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates or envoy_configs_dir())),
+    return (
+        _environment(templates or envoy_configs_dir())
+        .get_template(spec.template)
+        .render(
+            plugins=spec.plugins,
+            clusters=spec.clusters,
+            route_timeout=spec.route_timeout,
+            runtime_layer=dict(spec.runtime_layer),
+        )
+    )
+
+
+@lru_cache(maxsize=8)
+def _environment(templates: Path) -> jinja2.Environment:
+    # one environment per folder: it caches the compiled templates
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
-    )
-    return env.get_template(spec.template).render(
-        plugins=spec.plugins,
-        clusters=spec.clusters,
-        route_timeout=spec.route_timeout,
-        runtime_layer=dict(spec.runtime_layer),
     )

@@ -40,6 +40,7 @@ from testcontainers.core.config import testcontainers_config
 from testcontainers.core.container import DockerContainer
 from testcontainers.core.waiting_utils import WaitStrategy
 
+from ..timing import timed
 from . import cleanup
 from .bootstrap import EnvoySpec, render_bootstrap
 from .dockerhost import ContainerBackendError, connect, require_image
@@ -313,6 +314,10 @@ class ContainerRunner:
         """Start Envoy for ``spec`` in a new container and wait until it is ready.
 
         Raises ``EnvoyStartError`` when Envoy refuses, ``ContainerBackendError`` when Docker does."""
+        with timed("envoy_start"):
+            return self._start(spec, workdir)
+
+    def _start(self, spec: EnvoySpec, workdir: Path) -> ContainerEnvoy:
         if not self._checked:
             self.check().close()
         rundir = Path(workdir) / f"envoy-container-{os.getpid()}-{next(_counter)}"

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from ..httpclient import plain_client
 from .logs import missing_runtime, refusal_reason, tail, wasm_errors
 
 
@@ -53,6 +54,7 @@ class EnvoyHandle(ABC):
         self.listeners: dict[str, str] = {}
         self._admin: httpx.Client | None = None
         self._http: httpx.Client | None = None
+        self._clients: dict[tuple[str, bool, float], httpx.Client] = {}
         self.wedged = False  # set when a worker is known stuck in the module: stop without waiting
 
     # --- provided by the runner -------------------------------------------------------------
@@ -85,8 +87,15 @@ class EnvoyHandle(ABC):
     def http(self) -> httpx.Client:
         """An HTTP client for the listener with the module (relative URLs: ``envoy.http.get("/")``)."""
         if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=10.0)
+            self._http = plain_client(self.url)
         return self._http
+
+    def client(self, url: str | None = None, *, http2: bool = False, timeout: float = 10.0) -> httpx.Client:
+        """A kept-alive client for one of this Envoy's listeners (default: the one with the module)."""
+        key = (url or self.url, http2, timeout)
+        if key not in self._clients:
+            self._clients[key] = plain_client(key[0], http2=http2, timeout=timeout)
+        return self._clients[key]
 
     @property
     def admin(self) -> httpx.Client:
@@ -115,7 +124,7 @@ class EnvoyHandle(ABC):
             if address is None:
                 raise httpx.ConnectError("Envoy has not opened its admin port yet")
             self.admin_url = f"http://{address[0]}:{address[1]}"
-            self._admin = httpx.Client(base_url=self.admin_url, timeout=5.0)
+            self._admin = plain_client(self.admin_url, timeout=5.0)
         return self._admin.get(path, timeout=timeout)
 
     def ready(self, timeout: float = 2.0) -> bool:
@@ -182,9 +191,10 @@ class EnvoyHandle(ABC):
         if self.is_alive():
             # a wedged worker never finishes a graceful shutdown (measured): do not wait for it
             self._terminate(0.0 if self.wedged else grace)
-        for client in (self._admin, self._http):
+        for client in (self._admin, self._http, *self._clients.values()):
             if client is not None:
                 client.close()
+        self._clients.clear()
         return self.exit_code()
 
     def __enter__(self) -> EnvoyHandle:

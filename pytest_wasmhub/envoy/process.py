@@ -14,6 +14,7 @@ import weakref
 from pathlib import Path
 from typing import IO
 
+from ..timing import timed
 from .binary import envoy_version
 from .bootstrap import EnvoySpec, render_bootstrap
 from .handle import EnvoyHandle
@@ -99,6 +100,10 @@ class ProcessRunner:
 
     def start(self, spec: EnvoySpec, workdir: Path) -> ProcessEnvoy:
         """Start Envoy for ``spec`` and wait until it is ready. Raises ``EnvoyStartError``."""
+        with timed("envoy_start"):
+            return self._start(spec, workdir)
+
+    def _start(self, spec: EnvoySpec, workdir: Path) -> ProcessEnvoy:
         rundir = Path(workdir) / f"envoy-{os.getpid()}-{next(_counter)}"
         rundir.mkdir(parents=True, exist_ok=False)
         bootstrap = rundir / "bootstrap.yaml"

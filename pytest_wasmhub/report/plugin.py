@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from .. import __version__
-from ..cases import MUST, SHOULD, case_of
+from ..cases import AREAS, MUST, SHOULD, case_of
 from ..envoy import EnvoyBinaryError, envoy_version
 from ..envoy.bootstrap import V8_RUNTIME
 from ..envoy.probe import probe_load
@@ -52,8 +52,8 @@ from .redact import redact_settings, redact_text
 from .summary import summary_lines
 from .verdict import judge
 
-COLLECTOR = pytest.StashKey["ResultCollector"]()
 LEVELS = {"must": (MUST,), "should": (SHOULD,), "all": (MUST, SHOULD)}
+AREA_MARKER = "wasm_"  # wasm_abi, wasm_envoy, ...
 
 
 def _settings(config: pytest.Config) -> Settings | None:
@@ -66,15 +66,15 @@ def _is_worker(config: pytest.Config) -> bool:
 
 # --- configuration and collection ------------------------------------------------------------------
 def pytest_configure(config: pytest.Config) -> None:
+    for area in AREAS:
+        config.addinivalue_line("markers", f"{AREA_MARKER}{area}: a conformance case of area {area}")
     settings = _settings(config)
     if settings is None:  # --help, --version
         return
     if settings.report and not _is_worker(config):
         _check_writable(settings.report, settings.origin("report"))
     matrix.configure(config, settings)
-    collector = ResultCollector(config, settings)
-    config.stash[COLLECTOR] = collector
-    config.pluginmanager.register(collector, f"wasmhub-results-{id(config)}")
+    config.pluginmanager.register(ResultCollector(config, settings), f"wasmhub-results-{id(config)}")
 
 
 def _check_writable(path: Path, where: str) -> None:
@@ -111,10 +111,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     deselected = [item for item in items if (info := case_of(item)) is not None and info.level not in wanted]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if item not in deselected]
+        dropped = {id(item) for item in deselected}
+        items[:] = [item for item in items if id(item) not in dropped]
     for item in items:
         info = case_of(item)
         if info is not None:
+            item.add_marker(getattr(pytest.mark, AREA_MARKER + info.area))  # -m wasm_abi selects an area
             # id and level are set by pytest_wasmhub.plugin; these complete what a report shows
             item.user_properties.extend(
                 [

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import ERROR, FAIL, NOT_APPLICABLE, PASS, TestResult
+from .model import ERROR, FAIL, NOT_APPLICABLE, PASS, TestResult, ordered
 
 CONFORMANT = "conformant"
 WITH_WARNINGS = "conformant_with_warnings"
@@ -67,7 +67,7 @@ def judge(results: Iterable[TestResult], *, strict: bool, pytest_exit_code: int)
     cases = [r for r in results if r.case is not None]
     blocking: list[str] = []
     warnings: list[str] = []
-    for result in cases:
+    for result in ordered(cases):  # failures first, then errors and skips
         if is_met(result):
             continue
         line = f"{result.case.level} {result.label} {result.outcome}: {result.message}".rstrip(": ")

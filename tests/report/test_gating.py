@@ -243,3 +243,45 @@ def test_an_unwritable_report_path_stops_the_run_at_once(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", "a-file/report.json")
     assert result.ret == 4
     result.stderr.fnmatch_lines(["*--wasm-report: cannot create a-file: File exists*"])
+
+
+def test_markers_select_an_area(pytester):
+    pytester.makepyfile(
+        PREAMBLE
+        + case_source("AREA-ABI-001", "MUST", "pass")
+        + """
+@case("AREA-ENVOY-001", area="envoy", level=MUST, title="an envoy case", spec="made for this test")
+def test_envoy_area():
+    pass
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers", "-m", "wasm_envoy", "-v")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*test_envoy_area PASSED*"])
+
+
+def test_the_schema_is_valid_and_rejects_broken_reports(pytester):
+    import copy
+
+    import jsonschema
+
+    from pytest_wasmhub.report.json_report import schema, validation_errors
+
+    jsonschema.Draft202012Validator.check_schema(schema())
+    pytester.makepyfile(PREAMBLE + case_source("SCHEMA-MUST-001", "MUST", "fail"))
+    report = pytester.path / "report.json"
+    pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", str(report))
+    document = read_report(report)
+    for path, value in [
+        (("results", 0, "outcome"), "maybe"),
+        (("results", 0, "message"), ""),  # a failure must say why
+        (("verdict", "status"), "fine"),
+        (("summary", "cases", "pass"), -1),
+        (("backend",), "vm"),
+    ]:
+        broken = copy.deepcopy(document)
+        target = broken
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        assert validation_errors(broken), f"the schema accepted {path} = {value!r}"

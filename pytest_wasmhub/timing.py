@@ -1,0 +1,32 @@
+"""Where a run's time goes: Envoy start-ups, requests and deliberate waits, recorded to the file named
+by ``WASMHUB_TIMINGS`` (one ``kind seconds`` line each; xdist workers append to the same file). Off,
+and free, when the variable is unset. ``benchmarks/conformance_run.py`` reads it."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+ENV = "WASMHUB_TIMINGS"
+
+
+def record(kind: str, seconds: float) -> None:
+    path = os.environ.get(ENV)
+    if path:
+        # one short write per line: appends from several processes do not interleave
+        with open(path, "a") as out:
+            out.write(f"{kind} {seconds:.6f}\n")
+
+
+@contextmanager
+def timed(kind: str) -> Iterator[None]:
+    if not os.environ.get(ENV):
+        yield
+        return
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        record(kind, time.perf_counter() - started)
