@@ -6,20 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_MODULE = ROOT / "examples" / "add_header.wat"
+from wasmhub_test_support import EXAMPLE_MODULE
 
 pytest_plugins = ["pytester"]
-
-
-def process_gone(pid: int) -> bool:
-    """True when ``pid`` no longer runs (gone, or a zombie waiting for its parent)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
 
 
 @pytest.fixture

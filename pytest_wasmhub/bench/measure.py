@@ -34,8 +34,9 @@ from .results import BenchResult, ProtocolResult, SideSummary
 
 PROXY_TEMPLATE = "bench.yaml"
 ORIGIN_TEMPLATE = "bench-origin.yaml"
+# the PluginSpec fields envoy-configs/bench.yaml renders
 PLUGIN_SETTINGS = frozenset(
-    {"configuration", "vm_configuration", "root_id", "vm_id", "runtime", "environment"}
+    {"configuration", "vm_configuration", "root_id", "vm_id", "runtime", "environment", "failure_policy"}
 )
 
 Progress = Callable[[str], None]

@@ -38,11 +38,11 @@ def test_http1_run_agrees_with_the_origins_counters(origin, tmp_path):
     assert run.responses_logged == 300
     assert run.requests_per_second > 0 and 0 < run.seconds < 30
     latency = run.latency
-    assert latency.min <= latency.p50 <= latency.p90 <= latency.p99 <= latency.max
-    # the percentiles come from the request log, min and max from h2load's summary (3 significant
-    # digits): the two sources agree, in the same unit
-    assert latency.min <= latency.p50 and latency.p99 <= latency.max * 1.01
-    assert latency.min * 0.99 <= latency.mean <= latency.max * 1.01
+    assert 0 < latency.p50 <= latency.p90 <= latency.p99
+    # the percentiles come from the request log, min/mean/max from h2load's summary, which rounds to
+    # 10 us above 1 ms: the two sources agree, in the same unit
+    assert latency.min * 0.99 - 1 <= latency.p50 and latency.p99 <= latency.max * 1.01 + 1
+    assert latency.min * 0.99 - 1 <= latency.mean <= latency.max * 1.01 + 1
 
 
 def test_http2_run_with_a_body_posts_it_over_http2(origin, tmp_path):
@@ -51,7 +51,13 @@ def test_http2_run_with_a_body_posts_it_over_http2(origin, tmp_path):
     names = ("downstream_rq_2xx", "downstream_cx_http2_total", "downstream_cx_rx_bytes_total")
     before = _counters(origin, *names)
     spec = LoadSpec(
-        origin.listeners["origin"] + "/", "h2", connections=2, streams=4, requests=200, duration=None, body=body
+        origin.listeners["origin"] + "/",
+        "h2",
+        connections=2,
+        streams=4,
+        requests=200,
+        duration=None,
+        body=body,
     )
     run = run_load(spec, find_h2load(), tmp_path)
     seen = _deltas(before, _counters(origin, *names))

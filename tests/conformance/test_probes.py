@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_MODULE
+from wasmhub_test_support import EXAMPLE_MODULE
 
 from pytest_wasmhub.probes import expected_failures, probes_dir
 from pytest_wasmhub.resources import conformance_dir

@@ -8,7 +8,7 @@ import sys
 import time
 
 import pytest
-from conftest import process_gone
+from wasmhub_test_support import process_gone
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 
