@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..abi.checks.exports import HTTP_CALLBACKS
 from .codes import Status, status_name
 from .errors import GuestFailure
 from .host import ProxyWasmHost
@@ -16,14 +17,6 @@ from .hostcalls import ENV_FUNCTIONS
 from .messages import HttpCall, Response, StreamResult, UpstreamRequest
 from .trace import HOST
 
-HTTP_CALLBACKS = (
-    "proxy_on_request_headers",
-    "proxy_on_request_body",
-    "proxy_on_request_trailers",
-    "proxy_on_response_headers",
-    "proxy_on_response_body",
-    "proxy_on_response_trailers",
-)
 CONFORMANCE_FUEL = 300_000_000  # instructions per callback: a few hundred ms of guest code
 
 
