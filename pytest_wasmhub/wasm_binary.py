@@ -114,17 +114,13 @@ class _Reader:
         return value
 
     def u32(self) -> int:
-        result = shift = 0
-        while True:
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            if b < 0x80:
-                return result
-            shift += 7
-            if shift > 35:
-                raise WasmFormatError(f"LEB128 integer too long at byte {self.pos}")
+        return self._unsigned(35)
 
     def u64(self) -> int:
+        return self._unsigned(70)
+
+    def _unsigned(self, max_shift: int) -> int:
+        """An unsigned LEB128 integer of at most ``max_shift`` bits of shift."""
         result = shift = 0
         while True:
             b = self.byte()
@@ -132,7 +128,7 @@ class _Reader:
             if b < 0x80:
                 return result
             shift += 7
-            if shift > 70:
+            if shift > max_shift:
                 raise WasmFormatError(f"LEB128 integer too long at byte {self.pos}")
 
     def raw(self, size: int) -> bytes:
