@@ -43,7 +43,8 @@ def _protocol_lines(result: ProtocolResult) -> list[str]:
     for label, side in (("with", result.with_module), ("without", result.without_module)):
         if side.failed or side.non_2xx:
             lines.append(
-                f"  warning: {side.failed} failed and {side.non_2xx} non-2xx responses {label} the module"
+                f"  warning: {label} the module, {side.failed:,} of {side.total:,} requests failed and "
+                f"{side.non_2xx:,} responses were not 2xx; the figures above include them"
             )
     return lines
 

@@ -42,7 +42,12 @@ class SideSummary:
         return self.envoy_concurrency * 1e6 / rps if rps else 0.0
 
     @property
+    def total(self) -> int:
+        return sum(run.total for run in self.runs)
+
+    @property
     def failed(self) -> int:
+        """Requests h2load counts as failed: no response, or a 4xx/5xx one."""
         return sum(run.failed for run in self.runs)
 
     @property
@@ -54,6 +59,7 @@ class SideSummary:
             "requests_per_second": self.requests_per_second,
             **{f"{name}_us": self.latency_us(name) for name in PERCENTILES},
             "worker_us_per_request": self.worker_us_per_request,
+            "total": self.total,
             "failed": self.failed,
             "non_2xx": self.non_2xx,
             "runs": [run.to_dict() for run in self.runs],

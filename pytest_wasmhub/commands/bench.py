@@ -35,7 +35,12 @@ PROTOCOL_CHOICES = {"h1": ("h1",), "h2": ("h2",), "both": ("h1", "h2")}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("module", metavar="MODULE", help="the module: .wasm, .wat or an OCI package")
-    parser.add_argument("--protocol", choices=PROTOCOL_CHOICES, default="both", help="default: both")
+    parser.add_argument(
+        "--protocol",
+        choices=PROTOCOL_CHOICES,
+        default="both",
+        help="h1: HTTP/1.1; h2: HTTP/2 in cleartext with prior knowledge (h2c); default: both",
+    )
     parser.add_argument("--body-size", type=int, default=0, metavar="BYTES", help="POST this many bytes")
     bound = parser.add_mutually_exclusive_group()
     bound.add_argument("--requests", type=int, metavar="N", help="requests per run (instead of a duration)")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from .conftest import SLOW_MODULE
+from bench_test_support import SLOW_MODULE
 
 pytestmark = pytest.mark.usefixtures("clean_env")
 

@@ -10,11 +10,10 @@ import sys
 import time
 
 import pytest
+from bench_test_support import SLOW_MODULE, children, command_name
 from wasmhub_test_support import EXAMPLE_MODULE, ROOT, process_gone
 
 from pytest_wasmhub.cli import main
-
-from .conftest import SLOW_MODULE, children, command_name
 
 SMALL = ["--rounds", "2", "--duration", "0.5", "--quiet"]
 
@@ -126,3 +125,11 @@ def test_an_interrupted_bench_leaves_no_process_behind(stop):
         if bench.poll() is None:
             bench.kill()
             bench.communicate()
+
+
+def test_a_module_that_fails_every_request_is_reported_with_envoys_words(capsys):
+    trapping = ROOT / "conformance" / "probes" / "trap_on_request.wat"
+    code, out, err = _bench(capsys, str(trapping), *SMALL, "--protocol", "h1")
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith("wasmhub bench: error: no request succeeded through the listener with the module")
+    assert "'5xx'" in err and "Uncaught RuntimeError: unreachable" in err

@@ -7,11 +7,10 @@ import socket
 import time
 
 import pytest
+from bench_test_support import children, command_name
 
 from pytest_wasmhub.bench import LoadGeneratorError, LoadSpec, find_h2load, run_load
 from pytest_wasmhub.bench.loadgen import parse_summary
-
-from .conftest import children, command_name
 
 
 def _counters(origin, *names):
