@@ -137,10 +137,18 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         )
     lines.append(f"wasmhub: envoy {version} at {binary} [{settings.origin('envoy_binary')}]")
     lines.extend(container_backend.header_lines(config))
-    shown = [s for s in SETTINGS if s.name not in ("module", "envoy_binary")]
+    # the plugin settings that matter for every Envoy, then whatever else was set, each with its source
+    always = ("root_id", "vm_id", "config", "failure_policy", "envoy_log_level")
+    shown = [
+        s
+        for s in SETTINGS
+        if s.name in always
+        or (s.name not in ("module", "envoy_binary") and settings.sources[s.name] != "default")
+    ]
     lines.append(
         "wasmhub: "
         + ", ".join(f"{s.name}={settings.values[s.name]!r} [{settings.origin(s.name)}]" for s in shown)
+        + "; others at their defaults"
     )
     return lines
 
