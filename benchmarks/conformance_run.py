@@ -36,9 +36,16 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def measure_envoy(module_path: Path, starts: int, requests: int) -> dict[str, float]:
+def measure_envoy(
+    module_path: Path, starts: int, requests: int, image: str | None = None
+) -> dict[str, float]:
     """Median start-to-ready, resident memory at ready, and median request time through the module."""
-    runner = ProcessRunner(resolve_envoy_binary())
+    if image:
+        from pytest_wasmhub.envoy.container import ContainerRunner
+
+        runner = ContainerRunner(image)
+    else:
+        runner = ProcessRunner(resolve_envoy_binary())
     ready, memory, request_times = [], [], []
     with Upstream() as upstream, tempfile.TemporaryDirectory() as work:
         spec = EnvoySpec.for_module(module_path, upstream=upstream.address)
@@ -46,7 +53,7 @@ def measure_envoy(module_path: Path, starts: int, requests: int) -> dict[str, fl
             started = time.perf_counter()
             envoy = runner.start(spec, Path(work))
             ready.append(time.perf_counter() - started)
-            memory.append(rss_mb(envoy.pid))
+            memory.append(rss_mb(envoy.pid) if hasattr(envoy, "pid") else float("nan"))
             envoy.stop()
         with runner.start(spec, Path(work)) as envoy:
             for i in range(requests):
@@ -86,19 +93,18 @@ def main() -> int:
     parser.add_argument("--envoy-image", help="also run the container backend with this image")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as work:
-        module = load_module(args.module, Path(work))
-        envoy = measure_envoy(module.path, starts=10, requests=200)
-    print(
-        f"Envoy (process): start-to-ready {envoy['start_s'] * 1000:.0f} ms (median of 10), "
-        f"RSS at ready {envoy['rss_mb']:.1f} MB, GET through the module {envoy['request_s'] * 1000:.2f} ms "
-        "(median of 200)"
-    )
-
-    backends = [("process", [])]
+    backends = [("process", [], None)]
     if args.envoy_image:
-        backends.append(("container", ["--envoy-image", args.envoy_image]))
-    for backend, extra in backends:
+        backends.append(("container", ["--envoy-image", args.envoy_image], args.envoy_image))
+    for backend, extra, image in backends:
+        with tempfile.TemporaryDirectory() as work:
+            module = load_module(args.module, Path(work))
+            envoy = measure_envoy(module.path, starts=10, requests=200, image=image)
+        print(
+            f"Envoy ({backend}): start-to-ready {envoy['start_s'] * 1000:.0f} ms (median of 10), "
+            f"RSS at ready {envoy['rss_mb']:.1f} MB, GET through the module {envoy['request_s'] * 1000:.2f} ms "
+            "(median of 200)"
+        )
         for run in range(1, args.runs + 1):
             wall, spent, summary = full_run(args.module, extra)
             starts, requests, waits = spent["envoy_start"], spent["request"], spent["wait"]
