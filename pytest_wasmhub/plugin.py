@@ -160,7 +160,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module_cases = [i for i in items if "wasm_module" in getattr(i, "fixturenames", ())]
         if module_cases:
             config.hook.pytest_deselected(items=module_cases)
-            items[:] = [i for i in items if i not in module_cases]
+            deselected = set(map(id, module_cases))
+            items[:] = [i for i in items if id(i) not in deselected]
     for item in items:
         marker = item.get_closest_marker("wasm_case")
         if marker is None:
