@@ -13,14 +13,20 @@ import pytest
 from pytest_wasmhub.abi.catalogue import FAIL, NOT_APPLICABLE
 from pytest_wasmhub.abi.inspector import Inspection, inspect_module
 from pytest_wasmhub.cases import not_applicable
+from pytest_wasmhub.envoy import envoy_version
+from pytest_wasmhub.fixtures import state
 from pytest_wasmhub.module import WasmModule
 from pytest_wasmhub.settings import Settings
 
 
 @pytest.fixture
-def abi_inspection(wasm_module: WasmModule, wasmhub_settings: Settings) -> Inspection:
-    """The static inspection of the module under test, for the host profile (``--wasm-host-profile``)."""
-    return inspect_module(wasm_module, wasmhub_settings.host_profile)
+def abi_inspection(
+    pytestconfig: pytest.Config, wasm_module: WasmModule, wasmhub_settings: Settings
+) -> Inspection:
+    """The static inspection of the module under test, for the host profile (``--wasm-host-profile``) as
+    the session's Envoy release has it (older releases link fewer WASI functions)."""
+    release = envoy_version(pytestconfig.stash[state.ENVOY_BINARY])
+    return inspect_module(wasm_module, wasmhub_settings.host_profile, release)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ is a strict host that provides exactly what the spec text defines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -85,9 +85,46 @@ def _callbacks(profile: HostProfile, abi_version: str) -> dict[str, Signature]:
     return out
 
 
+def host_profile(name: str = DEFAULT_HOST, envoy_version: str | None = None) -> HostProfile:
+    """The host profile ``name`` (one of :data:`HOST_PROFILES`); for ``envoy``, as the release
+    ``envoy_version`` has it (default: the newest release the profile describes)."""
+    if envoy_version is None or name != "envoy":
+        return _profile(name)
+    return _for_release(_profile(name), _release(envoy_version))
+
+
+def _release(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in version.split(".")[:3])
+    except ValueError:
+        raise AbiDataError(f"{version!r} is not an Envoy version like 1.38.2") from None
+
+
 @cache
-def host_profile(name: str = DEFAULT_HOST) -> HostProfile:
-    """The host profile ``name`` (one of :data:`HOST_PROFILES`)."""
+def _for_release(profile: HostProfile, release: tuple[int, ...]) -> HostProfile:
+    """``profile`` without what releases older than each ``older_releases`` entry lack."""
+    for older in read_data_file("hosts", f"{profile.name}.json").get("older_releases", []):
+        if release >= _release(older["before"]):
+            continue
+        missing = set(older["wasi_missing"])
+        restricted = missing | set(older["start_up_restricted"])
+        not_called = set(older["start_up_not_called"])
+        profile = replace(
+            profile,
+            title=f"{profile.title}; as Envoy {'.'.join(map(str, release))} (before {older['before']})",
+            wasi_table={k: v for k, v in (profile.wasi_table or {}).items() if k not in missing},
+            start_with_initialize=tuple(n for n in profile.start_with_initialize if n not in not_called),
+            start_extra_signatures={
+                k: v for k, v in profile.start_extra_signatures.items() if k not in not_called
+            },
+            start_up_allowed=frozenset(k for k in profile.start_up_allowed if k[1] not in restricted),
+            notes={**profile.notes, "release": older["doc"]},
+        )
+    return profile
+
+
+@cache
+def _profile(name: str) -> HostProfile:
     if name not in HOST_PROFILES:
         raise AbiDataError(f"unknown host profile {name!r}; known: {', '.join(HOST_PROFILES)}")
     data = read_data_file("hosts", f"{name}.json")

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 SCHEMA_ID = "wasmhub-inspection/1"
 _CACHE_SIZE = 32
-_cache: OrderedDict[tuple[str, str], Inspection] = OrderedDict()
+_cache: OrderedDict[tuple[str, str, str | None], Inspection] = OrderedDict()
 
 CUSTOM_SECTION_NOTES = (
     (
@@ -201,9 +201,15 @@ def marker_status(facts: ModuleFacts) -> str:
     return "one" if len(markers) == 1 else "several"
 
 
-def inspect_bytes(data: bytes, host: str | HostProfile = DEFAULT_HOST, *, name: str = "module") -> Inspection:
-    """Run every static ABI case on ``data`` for the host profile ``host``."""
-    profile = host if isinstance(host, HostProfile) else host_profile(host)
+def inspect_bytes(
+    data: bytes,
+    host: str | HostProfile = DEFAULT_HOST,
+    *,
+    name: str = "module",
+    envoy_version: str | None = None,
+) -> Inspection:
+    """Run every static ABI case on ``data`` for the host profile ``host`` (as Envoy ``envoy_version``)."""
+    profile = host if isinstance(host, HostProfile) else host_profile(host, envoy_version)
     started = time.perf_counter()
     facts = read_facts(data)
     results = {}
@@ -217,12 +223,16 @@ def inspect_bytes(data: bytes, host: str | HostProfile = DEFAULT_HOST, *, name: 
     return Inspection(name, sha256, profile, facts, results, time.perf_counter() - started)
 
 
-def inspect_module(module: WasmModule, host: str = DEFAULT_HOST) -> Inspection:
-    """The inspection of a loaded module, computed once per (sha256, host) and shared."""
-    key = (module.sha256, host)
+def inspect_module(
+    module: WasmModule, host: str = DEFAULT_HOST, envoy_version: str | None = None
+) -> Inspection:
+    """The inspection of a loaded module, computed once per (sha256, host, Envoy release) and shared."""
+    key = (module.sha256, host, envoy_version)
     cached = _cache.get(key)
     if cached is None:
-        cached = _cache[key] = inspect_bytes(module.data, host, name=module.source)
+        cached = _cache[key] = inspect_bytes(
+            module.data, host, name=module.source, envoy_version=envoy_version
+        )
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return cached

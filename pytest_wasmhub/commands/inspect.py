@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from ..abi import DEFAULT_HOST, HOST_PROFILES
+from ..abi import DEFAULT_HOST, HOST_PROFILES, AbiDataError
 from ..abi.inspector import inspect_bytes, read_module_bytes
 from ..abi.render import render_text
 from ..module import ModuleError
@@ -28,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_HOST,
         help=f"the host profile to judge for (default: {DEFAULT_HOST})",
     )
+    parser.add_argument(
+        "--envoy-version",
+        metavar="X.Y.Z",
+        help="judge for this Envoy release (older ones link fewer WASI functions; default: the newest)",
+    )
     parser.add_argument("--all", action="store_true", help="also list the cases that pass or do not apply")
 
 
@@ -37,7 +42,11 @@ def run(args: argparse.Namespace) -> int:
     except ModuleError as exc:
         print(f"wasmhub inspect: {exc}", file=sys.stderr)
         return 2
-    inspection = inspect_bytes(data, args.host, name=args.module)
+    try:
+        inspection = inspect_bytes(data, args.host, name=args.module, envoy_version=args.envoy_version)
+    except AbiDataError as exc:
+        print(f"wasmhub inspect: --envoy-version: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(inspection.as_dict(), indent=2))
     else:

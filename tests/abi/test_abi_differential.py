@@ -17,7 +17,7 @@ from abi_corpus import CorpusModule, corpus
 from abi_envoy import envoy_binaries
 
 from pytest_wasmhub.abi.inspector import inspect_bytes, read_module_bytes
-from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, probe_load
+from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, envoy_version, probe_load
 
 CORPUS = corpus()
 BINARIES = envoy_binaries()
@@ -37,7 +37,7 @@ def test_inspector_predicts_whether_envoy_refuses_the_module(
     binary: Path, module: CorpusModule, tmp_path: Path
 ):
     path, data = compiled(module, tmp_path)
-    inspection = inspect_bytes(data, "envoy", name=module.name)
+    inspection = inspect_bytes(data, "envoy", name=module.name, envoy_version=envoy_version(binary))
     result = probe_load(path, binary=binary, workdir=tmp_path, ready_timeout=15)
     predicted = "refuses" if inspection.refused_by_host else "loads"
     actual = "refuses" if not result.loaded else "loads"

@@ -20,15 +20,20 @@ from abi_envoy import envoy_binaries, judge
 from abi_probes import probe_module, wrong
 
 from pytest_wasmhub.abi import ABI_VERSIONS, Signature, host_profile, load_abi
-from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner
+from pytest_wasmhub.abi.hosts import HostProfile
+from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, envoy_version
 
-PROFILE = host_profile("envoy")
 LATEST = ABI_VERSIONS[-1]
 BINARIES = envoy_binaries()
 
 
-def env_imports(version: str) -> dict[tuple[str, str], Signature]:
-    return {key: sig for key, sig in PROFILE.imports(version).items() if key[0] == "env"}
+def profile_for(binary: Path) -> HostProfile:
+    """The envoy profile as the release of ``binary`` has it."""
+    return host_profile("envoy", envoy_version(binary))
+
+
+def env_imports(profile: HostProfile, version: str) -> dict[tuple[str, str], Signature]:
+    return {key: sig for key, sig in profile.imports(version).items() if key[0] == "env"}
 
 
 def every_nth(items: list, n: int) -> list:
@@ -49,9 +54,10 @@ def refused_for(results: dict, expected: dict[str, str]) -> list[str]:
 
 @pytest.mark.parametrize("binary", BINARIES)
 def test_envoy_links_every_import_of_the_profile(binary: Path, tmp_path: Path):
-    modules = {f"env-{v}": probe_module(v, imports=env_imports(v)) for v in PROFILE.abi_versions}
-    for wasi_module in PROFILE.wasi_modules:
-        table = {key: sig for key, sig in PROFILE.imports(LATEST).items() if key[0] == wasi_module}
+    profile = profile_for(binary)
+    modules = {f"env-{v}": probe_module(v, imports=env_imports(profile, v)) for v in profile.abi_versions}
+    for wasi_module in profile.wasi_modules:
+        table = {key: sig for key, sig in profile.imports(LATEST).items() if key[0] == wasi_module}
         modules[wasi_module] = probe_module(LATEST, imports=table)
     results = judge(modules, binary, tmp_path)
     refused = [f"{key}: {r.reason}" for key, r in results.items() if not r.loaded]
@@ -60,27 +66,33 @@ def test_envoy_links_every_import_of_the_profile(binary: Path, tmp_path: Path):
 
 @pytest.mark.parametrize("binary", BINARIES)
 def test_envoy_refuses_imports_outside_the_profile(binary: Path, tmp_path: Path):
+    profile = profile_for(binary)
     modules, expected = {}, {}
 
     def probe(key: str, version: str, module: str, name: str, signature: Signature, fragment: str) -> None:
         modules[key] = probe_module(version, imports={(module, name): signature})
         expected[key] = f"{fragment}: {module}.{name}"
 
-    every_env_name = {key for v in ABI_VERSIONS for key in env_imports(v)}
-    for version in PROFILE.abi_versions:
+    every_env_name = {key for v in ABI_VERSIONS for key in env_imports(profile, v)}
+    for version in profile.abi_versions:
         # names the profile gives to other ABI versions only
-        for module, name in sorted(every_env_name - set(env_imports(version))):
+        for module, name in sorted(every_env_name - set(env_imports(profile, version))):
             signature = next(
-                PROFILE.imports(v)[(module, name)]
+                profile.imports(v)[(module, name)]
                 for v in ABI_VERSIONS
-                if (module, name) in PROFILE.imports(v)
+                if (module, name) in profile.imports(v)
             )
             probe(f"{version}-gated-{name}", version, module, name, signature, "missing import")
-    for module, name in every_nth(list(env_imports(LATEST)), 6):
+    for module, name in every_nth(list(env_imports(profile, LATEST)), 6):
         probe(
-            f"type-{name}", LATEST, module, name, wrong(env_imports(LATEST)[(module, name)]), "type mismatch"
+            f"type-{name}",
+            LATEST,
+            module,
+            name,
+            wrong(env_imports(profile, LATEST)[(module, name)]),
+            "type mismatch",
         )
-    wasi = {key: sig for key, sig in PROFILE.imports(LATEST).items() if key[0] != "env"}
+    wasi = {key: sig for key, sig in profile.imports(LATEST).items() if key[0] != "env"}
     for module, name in every_nth(list(wasi), 15):
         probe(f"type-{module}-{name}", LATEST, module, name, wrong(wasi[(module, name)]), "type mismatch")
     for module, name in (
@@ -99,44 +111,45 @@ def test_envoy_refuses_imports_outside_the_profile(binary: Path, tmp_path: Path)
 
 @pytest.mark.parametrize("binary", BINARIES)
 def test_envoy_type_checks_the_exports_the_profile_lists(binary: Path, tmp_path: Path):
+    profile = profile_for(binary)
     modules, expected = {}, {}
-    for version in PROFILE.abi_versions:
-        exports = dict(PROFILE.callbacks(version))
-        exports.update(PROFILE.start_up_signatures(version))
+    for version in profile.abi_versions:
+        exports = dict(profile.callbacks(version))
+        exports.update(profile.start_up_signatures(version))
         exports.pop("_start")  # _start is not called when _initialize is exported
         exports["malloc"] = load_abi(version).callbacks["malloc"]
         modules[f"all-{version}"] = probe_module(version, exports=exports)
-    for name, signature in PROFILE.callbacks(LATEST).items():
+    for name, signature in profile.callbacks(LATEST).items():
         modules[f"wrong-{name}"] = probe_module(LATEST, exports={name: wrong(signature)})
         expected[f"wrong-{name}"] = f"Bad function signature for: {name}"
     for name in ("proxy_on_request_headers", "proxy_on_response_headers"):  # their 0.1.0 type differs
         modules[f"wrong-0.1.0-{name}"] = probe_module(
-            "0.1.0", exports={name: PROFILE.callbacks(LATEST)[name]}
+            "0.1.0", exports={name: profile.callbacks(LATEST)[name]}
         )
         expected[f"wrong-0.1.0-{name}"] = f"Bad function signature for: {name}"
-    start_up = PROFILE.start_up_signatures(LATEST)
+    start_up = profile.start_up_signatures(LATEST)
     initialize = {"_initialize": start_up["_initialize"]}
-    for name in PROFILE.start_with_initialize:
+    for name in profile.start_with_initialize:
         modules[f"wrong-start-{name}"] = probe_module(
             LATEST, exports={**initialize, name: wrong(start_up[name])}
         )
         expected[f"wrong-start-{name}"] = f"Bad function signature for: {name}"
-    for name in PROFILE.start_without_initialize:
+    for name in profile.start_without_initialize:
         modules[f"wrong-start-{name}"] = probe_module(LATEST, exports={name: wrong(start_up[name])})
         expected[f"wrong-start-{name}"] = f"Bad function signature for: {name}"
-    first, *later = PROFILE.allocator_lookup
+    first, *later = profile.allocator_lookup
     modules["wrong-allocator"] = probe_module(LATEST, exports={first: wrong(Signature(("i32",), ("i32",)))})
     expected["wrong-allocator"] = f"Bad function signature for: {first}"
     # what the profile says Envoy does not check must load
     unchecked = {
         f"unchecked-{name}": probe_module(LATEST, exports={**initialize, name: wrong(start_up[name])})
-        for name in PROFILE.start_without_initialize
-        if name not in PROFILE.start_with_initialize
+        for name in profile.start_without_initialize
+        if name not in profile.start_with_initialize
     }
     unchecked.update(
         {
             f"unchecked-{name}": probe_module(LATEST, exports={name: wrong(start_up[name])})
-            for name in PROFILE.start_with_initialize
+            for name in profile.start_with_initialize
             if name != "_initialize"
         }
     )
@@ -162,13 +175,14 @@ def test_envoy_type_checks_the_exports_the_profile_lists(binary: Path, tmp_path:
 
 @pytest.mark.parametrize("binary", BINARIES)
 def test_envoy_allows_exactly_the_profile_start_up_calls(binary: Path, tmp_path: Path):
-    imports = PROFILE.imports(LATEST)
-    allowed = tuple(sorted(PROFILE.start_up_allowed))
+    profile = profile_for(binary)
+    imports = profile.imports(LATEST)
+    allowed = tuple(sorted(profile.start_up_allowed))
     modules = {
         "allowed": probe_module(LATEST, imports={k: imports[k] for k in allowed}, initialize_calls=allowed)
     }
     expected = {}
-    for key in every_nth([k for k in imports if k not in PROFILE.start_up_allowed], 12):
+    for key in every_nth([k for k in imports if k not in profile.start_up_allowed], 12):
         name = f"restricted-{key[0]}-{key[1]}"
         modules[name] = probe_module(LATEST, imports={key: imports[key]}, initialize_calls=(key,))
         expected[name] = "restricted_callback"
@@ -205,8 +219,9 @@ def upstream_port() -> Iterator[int]:
 
 @pytest.mark.parametrize("binary", BINARIES)
 def test_envoy_calls_http_callbacks_in_the_profile_order(binary: Path, tmp_path: Path, upstream_port: int):
+    profile = profile_for(binary)
     abi = load_abi(LATEST)
-    exports = {name: abi.callbacks[name] for name in PROFILE.http_lifecycle}
+    exports = {name: abi.callbacks[name] for name in profile.http_lifecycle}
     path = tmp_path / "lifecycle.wasm"
     path.write_bytes(wasmtime.wat2wasm(probe_module(LATEST, exports=exports, log_callbacks=True)))
     spec = EnvoySpec.for_module(path, upstream=("127.0.0.1", upstream_port))
@@ -222,9 +237,9 @@ def test_envoy_calls_http_callbacks_in_the_profile_order(binary: Path, tmp_path:
         line.rsplit(": ", 1)[1] for line in log.splitlines() if "wasm log" in line and ": proxy_on_" in line
     ]
     observed = [name for i, name in enumerate(observed) if i == 0 or observed[i - 1] != name]  # body chunks
-    expected = [name for name in PROFILE.http_lifecycle if name in observed]
+    expected = [name for name in profile.http_lifecycle if name in observed]
     assert observed == expected, (
-        f"Envoy called {observed}; the profile's order is {list(PROFILE.http_lifecycle)}"
+        f"Envoy called {observed}; the profile's order is {list(profile.http_lifecycle)}"
     )
     for name in (
         "proxy_on_context_create",
