@@ -16,30 +16,21 @@ import wasmtime
 
 from pytest_wasmhub.abi.facts import _ENGINE
 from pytest_wasmhub.abi.inspector import inspect_bytes
-from pytest_wasmhub.wasm_binary import parse
+from pytest_wasmhub.wasm_binary import leb128, parse
 
 I32, NO_RESULT = 0x7F, b""
 
 
-def leb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
 def vector(items: list[bytes]) -> bytes:
-    return leb(len(items)) + b"".join(items)
+    return leb128(len(items)) + b"".join(items)
 
 
 def name(text: str) -> bytes:
-    return leb(len(text)) + text.encode()
+    return leb128(len(text)) + text.encode()
 
 
 def section(section_id: int, payload: bytes) -> bytes:
-    return bytes([section_id]) + leb(len(payload)) + payload
+    return bytes([section_id]) + leb128(len(payload)) + payload
 
 
 def functype(params: int, results: int) -> bytes:
@@ -50,7 +41,7 @@ def filler_body(seed: int, repeats: int) -> bytes:
     """(param i32 i32) (result i32): a loop of loads, stores and arithmetic over two locals."""
     block = (
         b"\x20\x00\x20\x01\x6a"  # local.get 0, local.get 1, i32.add
-        b"\x41" + leb(seed % 1000) + b"\x6c"  # i32.const, i32.mul
+        b"\x41" + leb128(seed % 1000) + b"\x6c"  # i32.const, i32.mul
         b"\x21\x02"  # local.set 2
         b"\x20\x02\x41\x00\x4a\x04\x40"  # local.get 2, i32.const 0, i32.gt_s, if
         b"\x41\x00\x20\x02\x36\x02\x00"  # i32.const 0, local.get 2, i32.store align=2 offset=0
@@ -58,12 +49,12 @@ def filler_body(seed: int, repeats: int) -> bytes:
         b"\x20\x00\x41\x01\x6a\x21\x00"  # local.get 0, i32.const 1, i32.add, local.set 0
     )
     code = b"\x01\x01\x7f" + block * repeats + b"\x20\x02\x0b"  # one extra i32 local; return local 2
-    return leb(len(code)) + code
+    return leb128(len(code)) + code
 
 
 def large_module(target_bytes: int) -> bytes:
     types = [functype(0, 0), functype(1, 1), functype(2, 0), functype(2, 1), functype(3, 1), functype(3, 1)]
-    imports = [name("env") + name("proxy_log") + b"\x00" + leb(4)]  # (i32 i32 i32) -> i32
+    imports = [name("env") + name("proxy_log") + b"\x00" + leb128(4)]  # (i32 i32 i32) -> i32
     exports = {
         "proxy_abi_version_0_2_1": 0,
         "proxy_on_memory_allocate": 1,
@@ -73,11 +64,11 @@ def large_module(target_bytes: int) -> bytes:
         "proxy_on_request_headers": 4,
     }
     fixed = {
-        0: leb(2) + b"\x00\x0b",
-        1: leb(4) + b"\x00\x41\x10\x0b",
-        2: leb(2) + b"\x00\x0b",
-        3: leb(4) + b"\x00\x41\x01\x0b",
-        4: leb(4) + b"\x00\x41\x00\x0b",
+        0: leb128(2) + b"\x00\x0b",
+        1: leb128(4) + b"\x00\x41\x10\x0b",
+        2: leb128(2) + b"\x00\x0b",
+        3: leb128(4) + b"\x00\x41\x01\x0b",
+        4: leb128(4) + b"\x00\x41\x00\x0b",
     }
     type_of = {0: 0, 1: 1, 2: 2, 3: 3, 4: 4}
     bodies, function_types = [], []
@@ -92,15 +83,15 @@ def large_module(target_bytes: int) -> bytes:
         size += len(body)
         seed += 1
     export_entries = [
-        name(n) + b"\x00" + leb(i + 1) for n, i in exports.items()
+        name(n) + b"\x00" + leb128(i + 1) for n, i in exports.items()
     ]  # +1: the import comes first
-    export_entries.append(name("memory") + b"\x02" + leb(0))
+    export_entries.append(name("memory") + b"\x02" + leb128(0))
     return (
         b"\0asm\x01\0\0\0"
         + section(1, vector(types))
         + section(2, vector(imports))
-        + section(3, vector([leb(t) for t in function_types]))
-        + section(5, vector([b"\x00" + leb(2)]))
+        + section(3, vector([leb128(t) for t in function_types]))
+        + section(5, vector([b"\x00" + leb128(2)]))
         + section(7, vector(export_entries))
         + section(10, vector(bodies))
     )

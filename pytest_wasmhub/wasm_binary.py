@@ -97,6 +97,16 @@ class WasmBinary:
         return [e.name for e in self.exports if kind is None or e.kind == kind]
 
 
+def leb128(value: int) -> bytes:
+    """``value`` as an unsigned LEB128 integer (for writing modules, e.g. in tests and benchmarks)."""
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
 class _Reader:
     def __init__(self, data: bytes | memoryview, offset: int = 0, end: int | None = None) -> None:
         self.data = memoryview(data)
