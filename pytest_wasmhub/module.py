@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 
 import wasmtime
 
-from .wasm_binary import WASM_MAGIC, WasmBinary, WasmFormatError, parse
+from .wasm_binary import MAX_MODULE_BYTES, WASM_MAGIC, WasmBinary, WasmFormatError, parse
 
 ABI_MARKER_PREFIX = "proxy_abi_version_"
 
@@ -79,37 +80,69 @@ def load_module(source: str | Path, workdir: Path, *, insecure_registry: bool | 
         if is_package_source(text):
             return load_package(text, workdir, insecure=insecure_registry)
     path = Path(text).expanduser()
-    if not path.exists():
-        raise ModuleError(f"{text}: no such file")
-    if path.is_dir():
-        raise ModuleError(f"{text}: is a directory, not a .wasm or .wat file")
     if path.suffix == ".wat":
-        data = compile_wat(path)
+        data = compile_wat(path, name=text)
         compiled = Path(workdir) / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:12]}.wasm"
         compiled.parent.mkdir(parents=True, exist_ok=True)
         compiled.write_bytes(data)
         return _checked(WasmModule(text, compiled, data, kind="wat"))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ModuleError(f"{text}: cannot read: {exc.strerror}") from None
+    data = read_module_file(path, name=text)
     return _checked(WasmModule(text, path.resolve(), data))
 
 
-def compile_wat(path: Path) -> bytes:
-    """Compile WebAssembly text to a binary module."""
+def read_module_file(path: str | Path, *, name: str | None = None) -> bytes:
+    """The bytes of a module file, unvalidated, read in bounded memory.
+
+    ``ModuleError`` names the file when it is missing, a directory, not a regular file (a named pipe
+    would block forever, ``/dev/zero`` never ends), unreadable, or over :data:`MAX_MODULE_BYTES`.
+    """
+    name = str(path) if name is None else name
+    path = Path(path).expanduser()
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ModuleError(f"{path}: cannot read as WebAssembly text: {exc}") from None
+        status = path.stat()
+    except FileNotFoundError:
+        raise ModuleError(f"{name}: no such file") from None
+    except OSError as exc:
+        raise ModuleError(f"{name}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(status.st_mode):
+        raise ModuleError(f"{name}: is a directory, not a .wasm or .wat file")
+    if not stat.S_ISREG(status.st_mode):
+        raise ModuleError(f"{name}: not a regular file (a device, named pipe or socket); give a module file")
+    check_module_size(status.st_size, name)
+    try:
+        with open(path, "rb") as file:
+            data = file.read(MAX_MODULE_BYTES + 1)
+    except OSError as exc:
+        raise ModuleError(f"{name}: cannot read: {exc.strerror}") from None
+    check_module_size(len(data), name)  # the file grew while being read
+    return data
+
+
+def check_module_size(size: int, name: str) -> None:
+    """The one size rule, for every source (file, .wat, package, registry) and every command."""
+    if size > MAX_MODULE_BYTES:
+        raise ModuleError(
+            f"{name}: {size} bytes, over the {MAX_MODULE_BYTES >> 20} MiB a module may have "
+            "(Istio and Envoy Gateway refuse larger modules)"
+        )
+
+
+def compile_wat(path: Path, *, name: str | None = None) -> bytes:
+    """Compile WebAssembly text to a binary module."""
+    name = str(path) if name is None else name
+    try:
+        text = read_module_file(path, name=name).decode()
+    except UnicodeDecodeError as exc:
+        raise ModuleError(f"{name}: cannot read as WebAssembly text: not UTF-8 (byte {exc.start})") from None
     try:
         return wasmtime.wat2wasm(text)
     except wasmtime.WasmtimeError as exc:
-        raise ModuleError(f"{path}: WebAssembly text does not parse: {_wat_error(str(exc))}") from None
+        raise ModuleError(f"{name}: WebAssembly text does not parse: {_wat_error(str(exc))}") from None
 
 
 def validate_wasm(data: bytes, name: str) -> None:
-    """Raise :class:`ModuleError` unless ``data`` is a valid WebAssembly module."""
+    """Raise :class:`ModuleError` unless ``data`` is a valid WebAssembly module within the size rule."""
+    check_module_size(len(data), name)
     if len(data) == 0:
         raise ModuleError(f"{name}: empty file, not a WebAssembly module")
     if data[:4] != WASM_MAGIC:

@@ -3,6 +3,7 @@ conformance suite, and Envoy logs on failure. The work is done by the library; t
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Generator
@@ -10,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version, resolve_envoy_binary
+from . import discovery
+from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version
+from .envoy.binary import checked_envoy_binary
+from .envoy.cleanup import on_parent_exit
 from .fixtures import container as container_backend
 from .fixtures import state
 from .fixtures.bench import wasm_bench  # noqa: F401
@@ -22,12 +26,20 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
     envoy_runner,
     upstream,
     upstream_server,
+    wasm_config_problem,
     wasm_module,
     wasmhub_envoy_defaults,
     wasmhub_settings,
 )
 from .fixtures.host import proxy_wasm_host, proxy_wasm_host_factory  # noqa: F401
-from .fixtures.suite import http_filter_module, traffic, wasmhub_probe, wasmhub_traffic  # noqa: F401
+from .fixtures.host_report import host_failure_sections
+from .fixtures.suite import (  # noqa: F401
+    http_filter_module,
+    traffic,
+    wasmhub_probe,
+    wasmhub_probe_traffic,
+    wasmhub_traffic,
+)
 from .module import ModuleError, load_module
 from .report import plugin as report_plugin
 from .resources import conformance_dir
@@ -76,10 +88,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except SettingError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[state.SETTINGS] = settings
-    try:
-        config.stash[state.ENVOY_BINARY] = resolve_envoy_binary(settings.envoy_binary)
+    try:  # proven to be an Envoy now: a wrong binary must not fail every case and blame the module
+        config.stash[state.ENVOY_BINARY] = checked_envoy_binary(settings.envoy_binary)
     except EnvoyBinaryError as exc:
         raise pytest.UsageError(f"{settings.origin('envoy_binary')}: {exc}") from None
+    if hasattr(config, "workerinput"):
+        _follow_the_controller(config)
     container_backend.configure(config, settings)  # --envoy-image: Docker unreachable is a usage error
     config.stash[state.MODULE] = None
     if settings.host_check and not settings.no_conformance:
@@ -97,6 +111,34 @@ def pytest_configure(config: pytest.Config) -> None:
             _collect_conformance(config)
     # reports, --wasm-level, gating and the --envoy-version matrix
     config.pluginmanager.register(report_plugin, "wasmhub-report")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    discovery.rediscover(early_config, args)  # the --wasm value is not a test path
+
+
+_watching_controller = False
+
+
+def _follow_the_controller(config: pytest.Config) -> None:
+    """An xdist worker: when the controller is gone (``kill -9``), stop this worker's Envoys and
+    containers at once and end the worker (its own Envoys are tied to it)."""
+    global _watching_controller
+    if _watching_controller:
+        return
+    _watching_controller = True
+
+    def controller_gone() -> None:
+        from .envoy.process import stop_all
+
+        try:
+            stop_all()
+            container_backend.session_finish(config)
+        finally:
+            os._exit(1)
+
+    on_parent_exit(controller_gone)
 
 
 def _collect_conformance(config: pytest.Config) -> None:
@@ -162,6 +204,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=module_cases)
             deselected = set(map(id, module_cases))
             items[:] = [i for i in items if id(i) not in deselected]
+    # a bad wasm_config marker stops the run before any test; an xdist worker cannot stop it (xdist
+    # takes that for a crash), so there the marker's test fails at set-up with the same line
+    if not hasattr(config, "workerinput"):
+        problems = dict.fromkeys(filter(None, map(wasm_config_problem, items)))
+        if problems:
+            raise pytest.UsageError(next(iter(problems)))
     for item in items:
         marker = item.get_closest_marker("wasm_case")
         if marker is None:
@@ -181,6 +229,9 @@ def pytest_runtest_makereport(
     sections = getattr(report, "sections", None)
     if sections is None:
         return report
+    # the in-process host's side: a trap (callback, trap text, the module's last words) explains the
+    # test's own assertion error
+    sections.extend(host_failure_sections(getattr(item, "funcargs", {})))
     # Envoy's side of the story: the tail of each log and the bootstrap it ran.
     for handle in item.stash.get(state.ITEM_ENVOYS, []):
         sections.append(

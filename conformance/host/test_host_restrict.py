@@ -20,9 +20,9 @@ from pytest_wasmhub.host.trace import RESTRICTED, UNAVAILABLE
     "('restricted_callback'): at start-up Envoy refuses the module, in an allocation the VM fails.",
     reference="abi.md §1.2-1.3 (cpp-host startVm and allocMemory restrictions); host profile envoy start_up",
 )
-def test_no_restricted_calls(wasm_module):
+def test_no_restricted_calls(wasm_module, host_options, module_refusal):
     try:
-        host = conformance_host(wasm_module)
+        host = conformance_host(wasm_module, **host_options)
     except StartError as exc:
         if exc.failure is not None and exc.failure.kind == "restricted":
             raise AssertionError(

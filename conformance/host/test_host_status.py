@@ -26,7 +26,7 @@ def _functions(module_host):
         not_applicable(f"the module fails on plain requests already: {host.vm_failure.describe()}")
     if not functions:
         not_applicable("the module makes no host call while streams run")
-    return functions
+    return functions, host.abi_version
 
 
 def _verdict(outcomes, advice: str) -> None:
@@ -40,17 +40,26 @@ def _verdict(outcomes, advice: str) -> None:
     area="host",
     level=MUST,
     title="The module survives the statuses Envoy really returns",
-    spec="A module must not trap when a host call answers with a status Envoy returns to correct modules "
-    "because of the traffic or the proxy's state: NOT_FOUND (a missing header, property, key or queue), "
-    "CAS_MISMATCH (a concurrent update), EMPTY (an empty queue), BAD_ARGUMENT from proxy_http_call (an "
-    "unknown cluster)." + METHOD,
-    reference="Envoy source/extensions/common/wasm/context.cc; proxy-wasm-cpp-host src/exports.cc",
+    spec="A module must not trap when a host call answers with a status Envoy returns to that call in that "
+    "callback: NOT_FOUND (a missing header in ABI 0.2.x, property, key or queue), CAS_MISMATCH (a "
+    "concurrent update), EMPTY (an empty queue), SERIALIZATION_FAILURE (a map-valued property such as "
+    "'request'), BAD_ARGUMENT (an unknown cluster, an unknown context id)... Which status Envoy can "
+    "answer is measured on real Envoy per host call, argument class, ABI version and callback phase, "
+    "and only such a status is injected, only into such a call." + METHOD,
+    reference="Envoy's answers table pytest_wasmhub/host/data/envoy-answers.json (measured by the answers "
+    "probe); Envoy source/extensions/common/wasm/context.cc",
 )
-def test_survives_environment_statuses(wasm_module, module_host):
-    functions = _functions(module_host)
-    outcomes = status_sweep(lambda: conformance_host(wasm_module), functions, environment_statuses)
+def test_survives_environment_statuses(wasm_module, module_host, host_options):
+    functions, abi_version = _functions(module_host)
+    outcomes = status_sweep(
+        lambda: conformance_host(wasm_module, **host_options),
+        functions,
+        environment_statuses,
+        abi_version,
+        as_envoy=True,
+    )
     if not outcomes:
-        not_applicable("none of the module's host calls has an environment-dependent status")
+        not_applicable("Envoy answers none of the module's host calls with a status other than OK")
     _verdict(
         outcomes,
         "handle these statuses as the normal outcomes they are (e.g. NOT_FOUND: the header is absent):",
@@ -68,7 +77,9 @@ def test_survives_environment_statuses(wasm_module, module_host):
     "forbidden call) and UNIMPLEMENTED (what other hosts answer)." + METHOD,
     reference="abi.md §1.5 (capability restriction stubs), §1.7 (status codes and SDK subsets)",
 )
-def test_survives_other_statuses(wasm_module, module_host):
-    functions = _functions(module_host)
-    outcomes = status_sweep(lambda: conformance_host(wasm_module), functions, other_statuses)
+def test_survives_other_statuses(wasm_module, module_host, host_options):
+    functions, abi_version = _functions(module_host)
+    outcomes = status_sweep(
+        lambda: conformance_host(wasm_module, **host_options), functions, other_statuses, abi_version
+    )
     _verdict(outcomes, "return an error (or fall back) on an unknown status instead of trapping:")

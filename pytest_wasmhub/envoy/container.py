@@ -42,7 +42,7 @@ from testcontainers.core.waiting_utils import WaitStrategy
 
 from ..timing import timed
 from . import cleanup
-from .bootstrap import EnvoySpec, render_bootstrap
+from .bootstrap import ACCESS_LOG_FLUSH_MS, EnvoySpec, render_bootstrap
 from .dockerhost import ContainerBackendError, connect, require_image
 from .handle import EnvoyHandle, describe_exit
 from .image import ENVOY_PATH_IN_IMAGE, envoy_version_in_image
@@ -370,6 +370,8 @@ class ContainerRunner:
             "--admin-address-path",
             str(ADMIN_ADDRESS),
             "--disable-hot-restart",
+            "--file-flush-interval-msec",
+            str(ACCESS_LOG_FLUSH_MS),
             "--concurrency",
             str(spec.concurrency),
             "--log-level",

@@ -27,7 +27,7 @@ def connect(timeout: float = 30.0) -> docker.DockerClient:
     except ImportError:
         raise ContainerBackendError(
             "the container backend needs the docker and testcontainers packages: "
-            "pip install 'pytest-wasmhub[container]'"
+            "pip install testcontainers docker (or '.[container]' in a clone of pytest-wasmhub)"
         ) from None
     try:
         client = docker.from_env(timeout=int(timeout))

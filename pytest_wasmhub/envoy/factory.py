@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..module import WasmModule, load_module
-from .bootstrap import EnvoySpec, PluginSpec
+from .bootstrap import EnvoySpec, PluginSpec, render_bootstrap
 from .handle import EnvoyHandle, EnvoyStartError
 from .pool import EnvoyPool
 
@@ -36,6 +36,7 @@ class EnvoyFactory:
         defaults: dict[str, Any] | None = None,
         on_start_error: Callable[[EnvoyStartError], None] | None = None,
         pool: EnvoyPool | None = None,
+        never_ready: dict[str, str] | None = None,
     ) -> None:
         self.runner = runner
         self.workdir = Path(workdir)
@@ -45,6 +46,8 @@ class EnvoyFactory:
         # sees every refusal first (the plugin skips on a missing runtime)
         self.on_start_error = on_start_error
         self.pool = pool  # where ``reuse=True`` Envoys come from and go back to
+        # bootstraps Envoy never got ready with, shared by the session's factories: not waited for twice
+        self.never_ready = never_ready
         unknown = set(self.defaults) - PLUGIN_FIELDS - ENVOY_FIELDS
         if unknown:
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
@@ -77,12 +80,17 @@ class EnvoyFactory:
     ) -> EnvoyHandle:
         """Start an Envoy; with ``reuse`` (and a pool) take a clean running one of the same configuration."""
         spec = self.spec(module, **overrides)
+        key = render_bootstrap(spec) if self.never_ready is not None else ""
         try:
+            if key in (self.never_ready or {}):
+                raise EnvoyStartError(self.never_ready[key], never_ready=True)  # type: ignore[index]
             if reuse and self.pool is not None:
                 envoy = self.pool.acquire(self.runner, spec, self.workdir)
             else:
                 envoy = self.runner.start(spec, self.workdir)
         except EnvoyStartError as refused:
+            if refused.never_ready and self.never_ready is not None and key not in self.never_ready:
+                self.never_ready[key] = f"{refused.reason} (seen at an earlier start; not waited for again)"
             if self.on_start_error is not None:
                 self.on_start_error(refused)
             raise

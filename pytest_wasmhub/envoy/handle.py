@@ -10,19 +10,27 @@ from typing import Any
 import httpx
 
 from ..httpclient import plain_client
-from .logs import missing_runtime, refusal_reason, tail, wasm_errors
+from .accesslog import AccessRecord, parse_access_log
+from .logs import LogEntry, missing_runtime, parse_log, refusal_reason, tail, wasm_errors
 
 
 class EnvoyStartError(RuntimeError):
     """Envoy did not become ready; ``reason`` quotes Envoy's own log where it said why."""
 
     def __init__(
-        self, reason: str, *, log: str = "", bootstrap_path: Path | None = None, exit_code: int | None = None
+        self,
+        reason: str,
+        *,
+        log: str = "",
+        bootstrap_path: Path | None = None,
+        exit_code: int | None = None,
+        never_ready: bool = False,
     ) -> None:
         self.reason = reason
         self.log = log
         self.bootstrap_path = bootstrap_path
         self.exit_code = exit_code
+        self.never_ready = never_ready  # Envoy ran but never said ready (a start-up that never ends)
         super().__init__(reason)
 
     @property
@@ -56,6 +64,9 @@ class EnvoyHandle(ABC):
         self._http: httpx.Client | None = None
         self._clients: dict[tuple[str, bool, float], httpx.Client] = {}
         self.wedged = False  # set when a worker is known stuck in the module: stop without waiting
+        # why this Envoy must not serve another test (a request the module never finished): set by the
+        # suite, read by the pool
+        self.tainted = ""
 
     # --- provided by the runner -------------------------------------------------------------
     @abstractmethod
@@ -149,8 +160,31 @@ class EnvoyHandle(ABC):
         return self.admin_get("/config_dump").json()
 
     def wasm_errors(self) -> list[str]:
-        """Errors Envoy logged about Wasm (traps, load failures), in order."""
+        """Envoy's own Wasm failures (traps, failed VMs, load failures), in order; the module's own log
+        lines, whatever their level, are not among them."""
         return wasm_errors(self.logs())
+
+    def log_entries(self) -> list[LogEntry]:
+        return parse_log(self.logs())
+
+    def access_log(self) -> str:
+        """Envoy's access records (JSON lines); runners that write them to a file of their own override."""
+        return self.logs()
+
+    def access_records(self) -> list[AccessRecord]:
+        return parse_access_log(self.access_log())
+
+    def record_for(self, request_id: str, timeout: float = 1.0) -> AccessRecord | None:
+        """Envoy's record of the request the suite marked ``request_id``; it is written when the stream
+        ends, so wait a little for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for record in reversed(self.access_records()):
+                if record.request == request_id:
+                    return record
+            if time.monotonic() >= deadline or not self.is_alive():
+                return None
+            time.sleep(0.002)
 
     def log_tail(self, lines: int = 40) -> str:
         return tail(self.logs(), lines)
@@ -167,15 +201,20 @@ class EnvoyHandle(ABC):
                 return
             time.sleep(0.01)
         self._raise_start_error(
-            f"Envoy did not become ready within {timeout:g} s (a module that loops in start-up does this)",
+            f"Envoy never became ready within {timeout:g} s: it still runs but its start-up does not "
+            "end (a module looping in proxy_on_vm_start or proxy_on_configure does this)",
             None,
         )
 
     def _raise_start_error(self, what: str, code: int | None) -> None:
         log = self.logs()
-        reason = refusal_reason(log)
+        reason = "" if code is None else f": {refusal_reason(log)}"
         raise EnvoyStartError(
-            f"{what}: {reason}", log=log, bootstrap_path=self.bootstrap_path, exit_code=code
+            f"{what}{reason}",
+            log=log,
+            bootstrap_path=self.bootstrap_path,
+            exit_code=code,
+            never_ready=code is None,
         )
 
     def _discover_listeners(self) -> None:

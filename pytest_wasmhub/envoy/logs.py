@@ -1,4 +1,5 @@
-"""Reading Envoy's log: split lines into level, component and message; find why Envoy gave up."""
+"""Reading Envoy's log: entries (with their continuation lines), Envoy's own Wasm failures apart from
+the module's own log lines, and why Envoy gave up."""
 
 from __future__ import annotations
 
@@ -7,34 +8,149 @@ from dataclasses import dataclass
 
 # [2026-11-25 18:00:00.123][4242][error][wasm] [source/.../wasm.cc:110] message
 _LINE = re.compile(
-    r"^\[[^\]]*\]\[\d+\]\[(?P<level>\w+)\]\[(?P<component>[\w.-]+)\] (?:\[[^\]]*\] )?(?P<msg>.*)$"
+    r"^\[(?P<time>[^\]]*)\]\[(?P<thread>\d+)\]\[(?P<level>\w+)\]\[(?P<component>[\w.-]+)\] "
+    r"(?:\[[^\]]*\] )?(?P<msg>.*)$"
 )
 _PROBLEM_LEVELS = ("error", "critical")
+# Envoy prints what a module logs through proxy_log (or writes to stdout/stderr through WASI) as
+# "wasm log <plugin> [<root_id> <vm_id>]: <message>", at the level the module chose
+_MODULE_LOG = re.compile(r"^wasm log(?: [^:]*)?: ?(?P<text>.*)$", re.DOTALL)
+_TRAP = re.compile(r"^Function: (?P<callback>\w+) failed: (?P<text>[^\n]*)")
+# a run of this many one-character module lines is one message written a byte at a time (TinyGo)
+_BYTEWISE_RUN = 3
 
 
 @dataclass(frozen=True)
-class LogLine:
+class LogEntry:
+    time: str
+    thread: str
     level: str
     component: str
-    message: str
+    message: str  # with its continuation lines (a backtrace, the second line of a Rust panic)
+
+    @property
+    def first_line(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+    @property
+    def is_problem(self) -> bool:
+        return self.level in _PROBLEM_LEVELS
+
+    @property
+    def module_text(self) -> str | None:
+        """What the module itself logged, when this entry is one of the module's own lines."""
+        if self.component != "wasm":
+            return None
+        match = _MODULE_LOG.match(self.message)
+        return match["text"] if match else None
+
+    @property
+    def is_envoy_wasm_failure(self) -> bool:
+        """Envoy's own word that Wasm failed (a trap, a failed VM or plugin), never the module's line."""
+        return self.is_problem and self.component == "wasm" and self.module_text is None
 
 
-def parse_log(text: str) -> list[LogLine]:
-    lines = []
+@dataclass(frozen=True)
+class Trap:
+    """Envoy's report of a callback that did not return: ``Function: <callback> failed: <text>``."""
+
+    callback: str
+    text: str
+    time: str
+    backtrace: tuple[str, ...] = ()
+    said: str = ""  # what the module logged at error level just before (a panic message)
+
+    def describe(self) -> str:
+        return f"{self.callback}: {self.text}" + (
+            f"; the module logged before: {self.said}" if self.said else ""
+        )
+
+
+def parse_log(text: str) -> list[LogEntry]:
+    """Every entry of Envoy's log; lines that do not start an entry continue the one before."""
+    entries: list[LogEntry] = []
+    current: dict[str, str] | None = None
     for raw in text.splitlines():
         match = _LINE.match(raw)
         if match:
-            lines.append(LogLine(match["level"], match["component"], match["msg"].strip()))
-    return lines
+            if current is not None:
+                entries.append(LogEntry(**current))
+            current = {
+                "time": match["time"],
+                "thread": match["thread"],
+                "level": match["level"],
+                "component": match["component"],
+                "message": match["msg"].rstrip(),
+            }
+        elif current is not None and not raw.startswith('{"'):  # JSON lines are access records
+            current["message"] += "\n" + raw.rstrip()
+    if current is not None:
+        entries.append(LogEntry(**current))
+    return entries
+
+
+def wasm_failures(entries: list[LogEntry]) -> list[LogEntry]:
+    """Envoy's own Wasm failure entries (error or critical), the module's own lines left out."""
+    return [entry for entry in entries if entry.is_envoy_wasm_failure]
 
 
 def wasm_errors(text: str) -> list[str]:
-    """Messages Envoy logged at error or critical level about Wasm, in order, without repeats."""
+    """The first lines of Envoy's own Wasm failures, in order, without repeats; never the module's lines."""
     seen: list[str] = []
-    for line in parse_log(text):
-        if line.level in _PROBLEM_LEVELS and line.component == "wasm" and line.message not in seen:
-            seen.append(line.message)
+    for entry in wasm_failures(parse_log(text)):
+        if entry.first_line not in seen:
+            seen.append(entry.first_line)
     return seen
+
+
+# how far back from a trap the module's last words (a panic message) are looked for
+_LAST_WORDS_WINDOW = 80
+
+
+def traps(entries: list[LogEntry]) -> list[Trap]:
+    found = []
+    for index, entry in enumerate(entries):
+        match = _TRAP.match(entry.message) if entry.is_envoy_wasm_failure else None
+        if match:
+            backtrace = tuple(line.strip() for line in entry.message.split("\n")[1:] if line.strip())
+            before = [
+                e for e in entries[max(0, index - _LAST_WORDS_WINDOW) : index] if e.thread == entry.thread
+            ]
+            found.append(Trap(match["callback"], match["text"], entry.time, backtrace, last_words(before)))
+    return found
+
+
+@dataclass(frozen=True)
+class ModuleLine:
+    level: str
+    text: str
+    time: str
+
+
+def module_lines(entries: list[LogEntry]) -> list[ModuleLine]:
+    """The module's own log lines; a message written one byte per call (TinyGo's panics) joined again."""
+    lines: list[ModuleLine] = []
+    run: list[LogEntry] = []
+
+    def flush_run() -> None:
+        if len(run) >= _BYTEWISE_RUN:
+            text = "".join(entry.module_text or "\n" for entry in run).strip("\n\x00")
+            lines.append(ModuleLine(run[0].level, text, run[0].time))
+        else:
+            lines.extend(ModuleLine(e.level, e.module_text or "", e.time) for e in run)
+        run.clear()
+
+    for entry in entries:
+        text = entry.module_text
+        if text is None:
+            continue
+        if len(text) <= 1 and (not run or run[-1].thread == entry.thread):
+            run.append(entry)
+            continue
+        flush_run()
+        lines.append(ModuleLine(entry.level, text, entry.time))
+    flush_run()
+    return lines
 
 
 _MISSING_RUNTIME = re.compile(
@@ -51,8 +167,8 @@ def missing_runtime(text: str) -> str | None:
 
 def available_runtimes(text: str) -> list[str]:
     """The Wasm runtimes Envoy listed among its extensions at start-up."""
-    for line in parse_log(text):
-        match = _RUNTIMES.match(line.message)
+    for entry in parse_log(text):
+        match = _RUNTIMES.match(entry.first_line)
         if match:
             return [name.strip() for name in match[1].split(",") if name.strip()]
     return []
@@ -67,16 +183,31 @@ def refusal_reason(text: str) -> str:
             f"this Envoy build has no Wasm runtime {runtime}: Envoy was compiled without support for it "
             f"(its Wasm runtimes: {others})"
         )
-    reasons = wasm_errors(text)
+    entries = parse_log(text)
+    reasons = [entry.first_line for entry in wasm_failures(entries)]
     if not reasons:
-        reasons = [line.message for line in parse_log(text) if line.level == "critical"]
+        reasons = [entry.first_line for entry in entries if entry.level == "critical"]
     # the generic wrap-up lines add nothing once a specific reason is known
     specific = [r for r in reasons if not r.startswith(("Plugin ", "Unable to create"))]
     chosen = specific or reasons
     if not chosen:
-        tail = [raw for raw in text.strip().splitlines() if raw.strip()][-1:]
-        return tail[0] if tail else "no log output"
-    return "; ".join(dict.fromkeys(chosen))
+        tail_lines = [raw for raw in text.strip().splitlines() if raw.strip()][-1:]
+        return tail_lines[0] if tail_lines else "no log output"
+    reason = "; ".join(dict.fromkeys(chosen))
+    said = last_words(entries)
+    return f"{reason} (the module logged: {said})" if said else reason
+
+
+def last_words(entries: list[LogEntry], limit: int = 300) -> str:
+    """The module's last error or critical line (a panic message), for a reason's context."""
+    problems = [line for line in module_lines(entries) if line.level in _PROBLEM_LEVELS and line.text]
+    if not problems:
+        return ""
+    said = problems[-1].text
+    if len(problems) > 1 and problems[-2].text.rstrip().endswith(":"):  # "panicked at FILE:LINE:COL:"
+        said = problems[-2].text + " " + said
+    text = " ".join(said.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def tail(text: str, lines: int = 40) -> str:

@@ -1,8 +1,10 @@
 """Reuse of running Envoys across tests that ask for the same configuration.
 
 An Envoy goes back to the pool only when the test left it as it found it: still running, not wedged,
-and with no new Wasm error in its log (a trap fails the VM for every later request). Anything else is
-stopped, so a case that poisons the VM cannot change the next case's result.
+holding no request the module never finished, and with no new Wasm failure in its log (a trap fails the
+VM for every later request). Anything else is stopped, so a case that poisons the VM cannot change the
+next case's result. A VM that fails while its Envoy is idle (a timer that traps) is handed on as it is:
+the next case meets the failed VM and says so.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class EnvoyPool:
         clean = (
             lease is not None
             and not envoy.wedged
+            and not envoy.tainted
             and envoy.is_alive()
             and len(envoy.wasm_errors()) == lease.errors_at_start
         )

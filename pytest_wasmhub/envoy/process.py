@@ -16,7 +16,7 @@ from typing import IO
 
 from ..timing import timed
 from .binary import envoy_version
-from .bootstrap import EnvoySpec, render_bootstrap
+from .bootstrap import ACCESS_LOG_FLUSH_MS, EnvoySpec, render_bootstrap
 from .handle import EnvoyHandle
 
 DEFAULT_READY_TIMEOUT = 30.0
@@ -44,8 +44,10 @@ class ProcessEnvoy(EnvoyHandle):
         bootstrap_path: Path,
         log_path: Path,
         admin_address_path: Path,
+        access_log_path: Path,
     ) -> None:
         super().__init__(bootstrap_path=bootstrap_path)
+        self.access_log_path = access_log_path
         self.process = process
         self.pid = process.pid
         self.log_path = log_path
@@ -55,6 +57,12 @@ class ProcessEnvoy(EnvoyHandle):
     def logs(self) -> str:
         try:
             return self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def access_log(self) -> str:
+        try:
+            return self.access_log_path.read_text(errors="replace")
         except FileNotFoundError:
             return ""
 
@@ -107,7 +115,9 @@ class ProcessRunner:
         rundir = Path(workdir) / f"envoy-{os.getpid()}-{next(_counter)}"
         rundir.mkdir(parents=True, exist_ok=False)
         bootstrap = rundir / "bootstrap.yaml"
-        bootstrap.write_text(render_bootstrap(spec))
+        access_log_path = rundir / "access.log"
+        bootstrap.write_text(render_bootstrap(spec, access_log_path=access_log_path))
+        access_log_path.touch()  # Envoy opens it only at its first record
         log_path = rundir / "envoy.log"
         admin_address_path = rundir / "admin-address"
         command = [
@@ -117,6 +127,8 @@ class ProcessRunner:
             "--admin-address-path",
             str(admin_address_path),
             "--disable-hot-restart",  # several Envoys side by side, no shared memory between them
+            "--file-flush-interval-msec",
+            str(ACCESS_LOG_FLUSH_MS),
             "--concurrency",
             str(spec.concurrency),
             "--log-level",
@@ -136,7 +148,12 @@ class ProcessRunner:
             preexec_fn=_die_with_parent if tie else None,
         )
         envoy = ProcessEnvoy(
-            process, log, bootstrap_path=bootstrap, log_path=log_path, admin_address_path=admin_address_path
+            process,
+            log,
+            bootstrap_path=bootstrap,
+            log_path=log_path,
+            admin_address_path=admin_address_path,
+            access_log_path=access_log_path,
         )
         _live.add(envoy)
         try:

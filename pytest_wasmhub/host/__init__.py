@@ -8,7 +8,7 @@ through it, and records every call across the boundary. The pytest fixtures live
 from __future__ import annotations
 
 from .clock import ManualClock
-from .errors import GuestFailure, HostError, ModuleLoadError, ProxyCrashError, StartError
+from .errors import GuestFailure, HostError, HostLimitation, ModuleLoadError, ProxyCrashError, StartError
 from .host import Problem, ProxyWasmHost
 from .messages import HeaderMap, HttpCall, LocalResponse, Response, StreamResult, UpstreamRequest
 from .options import DEFAULT_FUEL, HostOptions
@@ -23,6 +23,7 @@ __all__ = [
     "GuestFailure",
     "HeaderMap",
     "HostError",
+    "HostLimitation",
     "HostOptions",
     "HttpCall",
     "LocalResponse",

@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..abi.checks.exports import HTTP_CALLBACKS
+from .answers.table import envoy_answers
 from .codes import Status, status_name
 from .errors import GuestFailure
+from .grpc_upstream import http_upstream_answer
 from .host import ProxyWasmHost
-from .hostcalls import ENV_FUNCTIONS
 from .messages import HttpCall, Response, StreamResult, UpstreamRequest
 from .trace import HOST
 
@@ -61,9 +62,11 @@ def answer_callout(call: HttpCall) -> Response:
 
 
 def conformance_host(module: Any, **options: Any) -> ProxyWasmHost:
-    """A started host for the suite: callouts answered 200, requests echoed, the suite's CPU budget."""
+    """A started host for the suite: callouts answered 200 (gRPC calls as Envoy answers them through the
+    HTTP upstream), requests echoed, the suite's CPU budget."""
     settings: dict[str, Any] = {
         "http_call_handler": answer_callout,
+        "grpc_call_handler": http_upstream_answer,
         "upstream": echo_upstream,
         "fuel_per_callback": CONFORMANCE_FUEL,
     }
@@ -122,33 +125,38 @@ def first_calls(host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAF
     return first
 
 
-def environment_statuses(function: str) -> tuple[int, ...]:
-    """Statuses Envoy gives a correct module for this call because of its environment."""
-    implementation = ENV_FUNCTIONS.get(function)
-    return tuple(Status[name] for name in implementation.may_return) if implementation else ()
+def environment_statuses(function: str, abi_version: str) -> tuple[int, ...]:
+    """Statuses besides OK that Envoy answers this call in some measured situation (its answers
+    table); the sweep injects each only into the calls whose situation Envoy answers it in."""
+    names = envoy_answers().statuses_of(function, abi_version) - {"OK"}
+    return tuple(sorted(Status[name] for name in names if name in Status.__members__))
 
 
-def other_statuses(function: str) -> tuple[int, ...]:
+def other_statuses(function: str, abi_version: str) -> tuple[int, ...]:
     """Every other status Envoy's result enum has (spec codes and Envoy's extras 5, 9, 11), but OK."""
-    usual = set(environment_statuses(function)) | {Status.OK}
+    usual = set(environment_statuses(function, abi_version)) | {Status.OK}
     return tuple(s for s in Status if s not in usual)
 
 
 def status_sweep(
     make_host: Callable[[], ProxyWasmHost],
     functions: dict[str, int],
-    statuses: Callable[[str], Iterable[int]],
+    statuses: Callable[[str, str], Iterable[int]],
+    abi_version: str,
     requests: Iterable[Request] = STANDARD_TRAFFIC,
+    *,
+    as_envoy: bool = False,
 ) -> list[StatusOutcome]:
     """For each function (with the index of the first request that calls it, from ``first_calls``) and
-    each status: a fresh VM, the status forced on every call of the function once the VM runs, the
-    requests sent up to that one; whether the module survived."""
+    each status: a fresh VM, the status forced on every call of the function once the VM runs (with
+    ``as_envoy``: on the calls Envoy could answer it to), the requests sent up to that one; whether the
+    module survived. A status no call received gives no outcome."""
     outcomes = []
     requests = tuple(requests)
     for function, last in functions.items():
-        for status in statuses(function):
+        for status in statuses(function, abi_version):
             host = make_host()
-            host.inject_status(function, status)
+            rule = host.inject_status(function, status, as_envoy=as_envoy)
             failure, note = None, ""
             for request in requests[: last + 1]:
                 send(host, request)
@@ -156,7 +164,8 @@ def status_sweep(
                     failure, note = host.vm_failure, request.note
                     break
             host.close()
-            outcomes.append(StatusOutcome(function, int(status), failure, note))
+            if rule.used:
+                outcomes.append(StatusOutcome(function, int(status), failure, note))
     return outcomes
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from .grpc import GrpcDelivery
     from .messages import HttpCall, Response
     from .stream import Stream
 
@@ -28,6 +29,7 @@ class RootContext(Context):
     # set while proxy_on_http_call_response runs
     http_call: HttpCall | None = None
     http_call_response: Response | None = None
+    grpc: GrpcDelivery | None = None  # set while a gRPC callback runs
     # what proxy_get_status reports (Envoy: 11 "reset" inside the response callback of a failed call)
     status: tuple[int, bytes] = (0, b"")
 

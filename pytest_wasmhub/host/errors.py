@@ -13,6 +13,11 @@ class ModuleLoadError(HostError):
     """The module cannot be loaded the way Envoy loads it (bad bytes, missing import, bad export)."""
 
 
+class HostLimitation(HostError):
+    """Envoy would run the module, this host cannot (wasmtime cannot link what V8 links): no verdict
+    on the module can come from this host, so the cases report an error with this reason."""
+
+
 class StartError(HostError):
     """Start-up failed: a trap or a restricted call in ``_initialize``/``_start``, or ``proxy_on_vm_start``
     / ``proxy_on_configure`` trapped or returned false. Envoy refuses to start in all these cases."""

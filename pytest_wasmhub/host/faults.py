@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -11,6 +12,7 @@ class Injection:
     status: int
     remaining: int | None = None  # None: every call
     within: str | None = None  # only calls made from this callback
+    as_envoy: bool = False  # only calls Envoy could answer with this status (its answers table)
     used: int = 0
 
 
@@ -25,10 +27,15 @@ class Faults:
     def clear(self) -> None:
         self.rules.clear()
 
-    def take(self, function: str, callback: str | None) -> int | None:
-        """The status to return instead of running ``function``, or None to run it."""
+    def take(
+        self, function: str, callback: str | None, envoy_can: Callable[[int], bool] | None = None
+    ) -> int | None:
+        """The status to return instead of running ``function``, or None to run it. ``envoy_can``
+        tells whether Envoy could answer a status to this very call (for ``as_envoy`` rules)."""
         for rule in self.rules:
             if rule.function != function or (rule.within is not None and rule.within != callback):
+                continue
+            if rule.as_envoy and (envoy_can is None or not envoy_can(rule.status)):
                 continue
             if rule.remaining is not None:
                 if rule.remaining <= 0:

@@ -18,13 +18,14 @@ from pytest_wasmhub.abi import AbiDataError, host_profile, load_abi, version_of_
 from pytest_wasmhub.module import ModuleError, WasmModule, compile_wat
 from pytest_wasmhub.wasm_binary import WasmFormatError, parse
 
-from . import lifecycle
+from . import grpc, lifecycle
 from .callbacks import describe_result, valid_results
 from .clock import ManualClock
 from .codes import LogLevel, Status
 from .contexts import Context, HttpContext, RootContext
 from .errors import GuestFailure, GuestMemoryError, HostError, ModuleLoadError, StartError
 from .faults import Faults, Injection
+from .grpc import GrpcCall, GrpcReply
 from .imports import Dispatcher
 from .logs import LogRecord, Logs
 from .memory import GuestMemory, Storelike
@@ -119,6 +120,7 @@ class ProxyWasmHost:
         self.vm_failure: GuestFailure | None = None
         self.failed_at_ms = 0.0
         self.pending_http_calls: dict[int, HttpCall] = {}
+        self.pending_grpc_calls: dict[int, GrpcCall] = {}
         self._next_http_call = 1
         self._queue_events: deque[tuple[int, int]] = deque()
         self._streams: list[Stream] = []
@@ -169,6 +171,7 @@ class ProxyWasmHost:
         self._next_context = 1
         self.metrics.reset_ids()
         self.pending_http_calls.clear()
+        self.pending_grpc_calls.clear()
         self._queue_events.clear()
         self.vm_failure = None
         self.vm = self._new_vm()
@@ -405,6 +408,21 @@ class ProxyWasmHost:
     def queue_ready(self, context_id: int, token: int) -> None:
         self._queue_events.append((context_id, token))
 
+    def next_callout_token(self) -> int:
+        token = self._next_http_call
+        self._next_http_call += 1
+        return token
+
+    def answer_grpc_call(self, token: int, reply: GrpcReply) -> None:
+        """Answer a gRPC call or stream the module opened (``pending_grpc_calls``)."""
+        if token not in self.pending_grpc_calls:
+            raise HostError(f"no pending gRPC call with token {token}")
+        grpc.answer(self, token, reply)
+        self._settle()
+
+    def async_callback(self, name: str, context_id: int, *args: int) -> None:
+        self._async(name, context_id, context_id, *args)
+
     def dispatch_http_call(
         self,
         root: RootContext,
@@ -414,8 +432,7 @@ class ProxyWasmHost:
         trailers: HeaderMap,
         timeout_ms: int,
     ) -> int:
-        token = self._next_http_call
-        self._next_http_call += 1
+        token = self.next_callout_token()
         deadline = self.clock.monotonic_ms + timeout_ms if timeout_ms else None
         self.pending_http_calls[token] = HttpCall(
             token, upstream, headers, body, trailers, timeout_ms, root.id, deadline
@@ -466,6 +483,7 @@ class ProxyWasmHost:
                 for token, call in list(self.pending_http_calls.items()):
                     self._answer(token, handler(call))
                     progressed = True
+            progressed = grpc.settle(self) or progressed
             self._pump_streams()
             if not progressed:
                 return
@@ -489,6 +507,11 @@ class ProxyWasmHost:
                 for t, c in self.pending_http_calls.items()
                 if c.deadline_ms is not None and c.deadline_ms <= target
             ]
+            due += [
+                (c.deadline_ms, "grpc timeout", t)
+                for t, c in self.pending_grpc_calls.items()
+                if c.deadline_ms is not None and c.deadline_ms <= target
+            ]
             if not due or self.vm_failure is not None:
                 break
             when, kind, ident = min(due)
@@ -498,6 +521,8 @@ class ProxyWasmHost:
                 assert isinstance(root, RootContext)
                 root.next_tick_ms = when + root.tick_period_ms if root.tick_period_ms else None
                 self._async("proxy_on_tick", ident, ident)
+            elif kind == "grpc timeout":
+                grpc.answer(self, ident, GrpcReply(grpc.DEADLINE_EXCEEDED, message="timeout"))
             else:  # Envoy's async client answers a timed-out call with a local 504
                 self._answer(
                     ident, Response(504, {"content-type": "text/plain"}, b"upstream request timeout")
@@ -539,12 +564,19 @@ class ProxyWasmHost:
 
     # what tests read --------------------------------------------------------------------------------
     def inject_status(
-        self, function: str, status: int | str, *, times: int | None = None, within: str | None = None
+        self,
+        function: str,
+        status: int | str,
+        *,
+        times: int | None = None,
+        within: str | None = None,
+        as_envoy: bool = False,
     ) -> Injection:
         """Make host function ``function`` return ``status`` (a number or a name like "NOT_FOUND")
-        instead of running, ``times`` times (None: always), optionally only from callback ``within``."""
+        instead of running, ``times`` times (None: always), optionally only from callback ``within``;
+        with ``as_envoy`` only in calls Envoy answers that status to (its measured answers table)."""
         value = Status[status].value if isinstance(status, str) else int(status)
-        return self.faults.add(Injection(function, value, times, within))
+        return self.faults.add(Injection(function, value, times, within, as_envoy))
 
     @property
     def memory_bytes(self) -> int:

@@ -16,6 +16,7 @@ import wasmtime
 from pytest_wasmhub.abi import HostProfile, Signature
 
 from . import wasi  # noqa: F401  (registers the WASI functions)
+from .answers.situation import envoy_can_return
 from .codes import WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
@@ -82,8 +83,14 @@ class Dispatcher:
         """A linker with every import ``module`` declares, or ``ModuleLoadError`` naming the first
         one Envoy would not link."""
         linker = wasmtime.Linker(ENGINE)
+        linked: set[tuple[str, str]] = set()
         for imp in module.imports:
             where = f"{imp.module}.{imp.name}"
+            if (imp.module, imp.name) in linked and isinstance(imp.type, wasmtime.FuncType):
+                # a module may import one function twice (Go's wasip1 port imports fd_write twice);
+                # Envoy links each import on its own, so both get the one definition (types checked below)
+                self._check_type(name, imp, where)
+                continue
             kind = type(imp.type).__name__.replace("Type", "").lower()
             if not isinstance(imp.type, wasmtime.FuncType):
                 if self.profile.non_function_imports.get(kind) != "provided":
@@ -98,17 +105,22 @@ class Dispatcher:
                     f"{name}: imports {where}, which Envoy does not provide "
                     f"(Envoy: 'Failed to load Wasm module due to a missing import: {where}')"
                 )
-            declared = _type_text(imp.type.params, imp.type.results)
-            wanted = _type_text(list(signature.params), list(signature.results))
-            if declared != wanted:
-                raise ModuleLoadError(f"{name}: imports {where} as {declared}, but Envoy provides {wanted}")
+            self._check_type(name, imp, where)
             is_wasi = self.profile.is_wasi_module(imp.module)
             function = (WASI_FUNCTIONS if is_wasi else ENV_FUNCTIONS).get(imp.name)
             binding = Binding(imp.module, imp.name, signature, function, is_wasi)
             linker.define_func(
                 imp.module, imp.name, func_type(signature), self._entry(binding), access_caller=True
             )
+            linked.add((imp.module, imp.name))
         return linker
+
+    def _check_type(self, name: str, imp: Any, where: str) -> None:
+        signature = self.table[(imp.module, imp.name)]
+        declared = _type_text(imp.type.params, imp.type.results)
+        wanted = _type_text(list(signature.params), list(signature.results))
+        if declared != wanted:
+            raise ModuleLoadError(f"{name}: imports {where} as {declared}, but Envoy provides {wanted}")
 
     def _entry(self, binding: Binding):
         dispatch = self.dispatch
@@ -138,7 +150,13 @@ class Dispatcher:
             record.failure = f"restricted during {restriction[0]}"
             host.report_problem(RESTRICTED, f"{binding.module}.{binding.name} called during {restriction[0]}")
             raise RestrictedCallError(f"{binding.module}.{binding.name}", restriction[0])
-        injected = host.faults.take(binding.name, host.current_callback)
+        injected = None
+        if host.faults.rules:
+            injected = host.faults.take(
+                binding.name,
+                host.current_callback,
+                lambda status: envoy_can_return(host, caller, binding.name, args, status),
+            )
         if injected is not None:
             record.notes.append(INJECTED)
             return self._done(record, binding, injected)

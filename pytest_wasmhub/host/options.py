@@ -8,11 +8,14 @@ from typing import Any
 
 from .clock import ManualClock
 from .errors import HostError
+from .grpc import GrpcCall, GrpcReply
 from .messages import HttpCall, Response, UpstreamRequest
 from .policy import DEFAULT_RELOAD_BACKOFF_MS, FailurePolicy
 from .shared import SharedData, SharedQueues
 from .vm import ENVOY_MEMORY_LIMIT
 
+# per_connection_buffer_limit_bytes left at Envoy's default: 1 MiB buffered passes, 1 MiB + 1 does not
+ENVOY_BUFFER_LIMIT = 1 << 20
 DEFAULT_FUEL = 1_000_000_000  # about a second of guest code; Envoy itself has no limit
 Upstream = Response | Callable[[UpstreamRequest], Response] | None
 
@@ -38,9 +41,11 @@ class HostOptions:
     standard_properties: bool = True  # False: only ``properties`` exist (every other lookup is NOT_FOUND)
     clusters: Collection[str] | None = None  # upstreams proxy_http_call accepts; None: any name
     http_call_handler: Callable[[HttpCall], Response | None] | None = None  # None: the test answers
+    grpc_call_handler: Callable[[GrpcCall], GrpcReply | None] | None = None  # None: the test answers
     upstream: Upstream = None  # the default upstream for http_request (None: 200, empty body)
     foreign_functions: Mapping[str, Callable[[bytes], bytes]] = field(default_factory=dict)
     response_chunk_size: int | None = None  # split upstream response bodies into chunks of this size
+    buffer_limit_bytes: int = ENVOY_BUFFER_LIMIT  # what a filter may buffer (Envoy's connection buffer limit)
     clock: ManualClock | None = None
     shared_data: SharedData | None = None  # share with another host to play two VMs of one proxy
     shared_queues: SharedQueues | None = None

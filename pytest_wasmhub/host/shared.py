@@ -64,6 +64,9 @@ class SharedQueues:
         queue = self._by_name.get((vm_id, name))
         return None if queue is None else queue.token
 
+    def exists(self, token: int) -> bool:
+        return token in self._by_token
+
     def enqueue(self, token: int, value: bytes) -> bool:
         queue = self._by_token.get(token)
         if queue is None:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import wasmtime
 
-from .errors import GuestFailure, GuestMemoryError, ModuleLoadError, RestrictedCallError
+from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
 from .fastcall import ExportCaller
 from .memory import GuestMemory, Storelike
 
@@ -75,7 +75,10 @@ class Vm:
         self.store.set_fuel(UNLIMITED_FUEL)
         self.depth = 0  # nesting of guest calls (a host call may call the allocator)
         self.restriction: tuple[str, frozenset[tuple[str, str]]] | None = None
-        linker = make_linker(self.store)
+        try:
+            linker = make_linker(self.store)
+        except wasmtime.WasmtimeError as exc:
+            raise HostLimitation(f"{name}: the in-process host cannot link it: {_message(exc)}") from None
         try:
             self.instance = linker.instantiate(self.store, module)
         except wasmtime.Trap as trap:

@@ -56,8 +56,15 @@ def read_archive(path: Path, ref: str | None = None, *, source: str | None = Non
     try:
         with tarfile.open(path, mode="r:*") as tar:
             return _read_tar(tar, name, ref)
-    except (OSError, EOFError, tarfile.TarError) as exc:
-        raise PackageError(f"{name}: not a readable tar archive ({exc})") from None
+    except tarfile.ReadError:
+        raise PackageError(
+            f"{name}: not a tar archive (neither plain nor gzip, bz2 or xz compressed); "
+            "give an OCI layout or docker save archive"
+        ) from None
+    except (EOFError, tarfile.TarError):
+        raise PackageError(f"{name}: a truncated or damaged tar archive") from None
+    except OSError as exc:
+        raise PackageError(f"{name}: cannot read the archive: {exc.strerror or exc}") from None
 
 
 def _read_tar(tar: tarfile.TarFile, name: str, ref: str | None) -> Package:

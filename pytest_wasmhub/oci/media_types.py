@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import wasm_binary
+
 # Manifests and indexes
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -43,5 +45,5 @@ COMPAT_MODULE_FILE = "plugin.wasm"  # Istio and Envoy Gateway match it by base n
 
 ENVOY_RUNTIME_TYPE = "envoy_proxy"
 
-# Istio (ISTIO_WASM_MAX_BINARY_SIZE_BYTES default) and Envoy Gateway (maxWasmSize) both stop at 256 MiB
-MAX_MODULE_BYTES = 256 * 1024 * 1024
+# the one module size rule (256 MiB: Istio and Envoy Gateway), kept with the binary format
+MAX_MODULE_BYTES = wasm_binary.MAX_MODULE_BYTES

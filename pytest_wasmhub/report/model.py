@@ -6,13 +6,15 @@ Outcomes are kept apart, because they mean different things to a registry:
 * ``fail``: it does not (an assertion, or a fixture that ended the test with ``pytest.fail``, as the
   ``envoy`` fixture does when Envoy refuses the module);
 * ``error``: the suite or the proxy broke before the case could judge (an exception in set-up, a
-  failing tear-down): it says nothing about the module;
+  failing tear-down, an exception in a case that is neither ``pytest.fail`` nor an assertion): it
+  says nothing about the module;
 * ``skip``: the case could not run here (the reason says why);
 * ``not_applicable``: the case does not concern this module (``pytest_wasmhub.cases.not_applicable``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +36,8 @@ DETAILS_LIMIT = 20_000  # characters of traceback and Envoy log kept per result
 # user_properties the plugin puts on each case's reports (they travel from xdist workers)
 PROPERTY_PREFIX = "wasm_case_"
 ENVOY_VERSION_PROPERTY = "wasm_envoy_version"
+REQUESTS_PROPERTY = "wasm_requests"  # JSON: each request a case sent and its outcome in Envoy's terms
+CHANGES_PROPERTY = "wasm_module_changes"  # JSON: what the module changed, per observed exchange
 FAILED_BY_VERDICT = "wasmhub_failed_by_verdict"  # report attribute: a fixture called pytest.fail
 
 
@@ -93,6 +97,8 @@ class TestResult:
     details: str = ""
     case: CaseMeta | None = None
     envoy_version: str | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -109,6 +115,8 @@ class TestResult:
             "duration": round(self.duration, 4),
             "message": self.message,
             "details": self.details,
+            "requests": self.requests,
+            "changes": self.changes,
         }
 
 
@@ -126,7 +134,21 @@ def result_from_phases(phases: Sequence[PhaseReport]) -> TestResult:
         details=_details(phases) if outcome in (FAIL, ERROR) else "",
         case=case,
         envoy_version=next((str(v) for k, v in properties if k == ENVOY_VERSION_PROPERTY), None),
+        requests=_json_property(properties, REQUESTS_PROPERTY),
+        changes=_json_property(properties, CHANGES_PROPERTY),
     )
+
+
+def _json_property(properties: list[tuple[str, object]], name: str) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    for key, value in properties:
+        if key == name:
+            try:
+                loaded = json.loads(str(value))
+            except json.JSONDecodeError:
+                continue
+            found.extend(item for item in loaded if isinstance(item, dict))
+    return found
 
 
 def _classify(by_phase: Mapping[str, PhaseReport], *, is_case: bool) -> tuple[str, str]:
@@ -145,6 +167,9 @@ def _classify(by_phase: Mapping[str, PhaseReport], *, is_case: bool) -> tuple[st
         # interrupted between set-up and call
         return ERROR, "the test did not run (the session was interrupted)"
     if call.outcome == "failed":
+        if is_case and not _is_verdict(call):
+            # an exception the case did not raise as its verdict: the suite broke, not the module
+            return ERROR, "the case broke: " + reason_of(call)
         return FAIL, reason_of(call)
     if call.outcome == "skipped":
         if hasattr(call, "wasxfail"):
@@ -155,6 +180,17 @@ def _classify(by_phase: Mapping[str, PhaseReport], *, is_case: bool) -> tuple[st
     if teardown is not None and teardown.outcome == "failed":
         return ERROR, "tear-down error: " + reason_of(teardown)
     return PASS, ""
+
+
+# how a case states its verdict: pytest.fail(...) ("Failed: ..."), or an assertion
+_VERDICT_PREFIXES = ("Failed", "AssertionError", "assert ")
+
+
+def _is_verdict(report: PhaseReport) -> bool:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is None:
+        return True  # nothing says otherwise
+    return str(crash.message).lstrip().startswith(_VERDICT_PREFIXES)
 
 
 def _skip(report: PhaseReport) -> tuple[str, str]:
@@ -180,7 +216,12 @@ def reason_of(report: PhaseReport) -> str:
             text = lines[-1] if lines else ""
         for prefix in ("Failed: ", "AssertionError: "):
             text = text.removeprefix(prefix)
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    first = lines[0] if lines else ""
+    # "...failed:" with the cause on the lines after it: the cause belongs in the one-line reason
+    rest = iter(lines[1:])
+    while first.endswith(":") and (following := next(rest, None)) is not None:
+        first = f"{first} {following}"
     return first if len(first) <= MESSAGE_LIMIT else first[: MESSAGE_LIMIT - 1] + "…"
 
 

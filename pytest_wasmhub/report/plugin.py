@@ -50,10 +50,11 @@ from .model import (
 )
 from .redact import redact_settings, redact_text
 from .summary import summary_lines
-from .verdict import judge
+from .verdict import Selection, judge
 
 LEVELS = {"must": (MUST,), "should": (SHOULD,), "all": (MUST, SHOULD)}
 AREA_MARKER = "wasm_"  # wasm_abi, wasm_envoy, ...
+SELECTION_OUTPUT = "wasmhub_selection"  # xdist workeroutput key: the MUST cases deselected and selected
 
 
 def _settings(config: pytest.Config) -> Settings | None:
@@ -71,20 +72,8 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = _settings(config)
     if settings is None:  # --help, --version
         return
-    if settings.report and not _is_worker(config):
-        _check_writable(settings.report, settings.origin("report"))
     matrix.configure(config, settings)
     config.pluginmanager.register(ResultCollector(config, settings), f"wasmhub-results-{id(config)}")
-
-
-def _check_writable(path: Path, where: str) -> None:
-    """Find out now, not after an hour of tests, that the report cannot be written."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise pytest.UsageError(f"{where}: cannot create {path.parent}: {exc.strerror}") from None
-    if not os.access(path.parent, os.W_OK):
-        raise pytest.UsageError(f"{where}: cannot write in {path.parent}")
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -177,6 +166,36 @@ class ResultCollector:
         self.results: list[TestResult] = []
         self.report: RunReport | None = None
         self.written: list[str] = []
+        self.write_error = ""
+        # what of the suite did not run (a partial run); a worker's figures reach the controller
+        self.deselected_must: set[str] = set()
+        self.selected_must: set[str] = set()
+
+    def _counts_for_selection(self, item: pytest.Item) -> bool:
+        info = case_of(item)
+        if info is None or info.level != MUST:
+            return False
+        # --wasm-host-check without a module leaves out the module's cases on purpose
+        host_check_only = self.settings.values.get("host_check") and not self.settings.module
+        return not (host_check_only and "wasm_module" in getattr(item, "fixturenames", ()))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.deselected_must.update(i.nodeid for i in items if self._counts_for_selection(i))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected_must = {i.nodeid for i in session.items if self._counts_for_selection(i)}
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist: each worker collected and deselected the same cases; take its figures."""
+        figures = getattr(node, "workeroutput", {}).get(SELECTION_OUTPUT)
+        if figures:
+            self.deselected_must.update(figures["deselected"])
+            self.selected_must.update(figures["selected"])
+
+    def selection(self, results: list[TestResult]) -> Selection:
+        ran = {r.nodeid for r in results}
+        return Selection(len(self.deselected_must), len(self.selected_must - ran))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         phases = self.phases.setdefault(report.nodeid, [])
@@ -187,14 +206,23 @@ class ResultCollector:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if _is_worker(self.config):  # the controller sees every worker's reports and decides
+            self.config.workeroutput[SELECTION_OUTPUT] = {
+                "deselected": sorted(self.deselected_must),
+                "selected": sorted(self.selected_must),
+            }
             return
         results = self.finished_results()
         if not _gating_active(self.settings, results):
             return
-        self.report = build_report(self.config, self.settings, results, session.exitstatus, self.started)
+        self.report = build_report(
+            self.config, self.settings, results, session.exitstatus, self.started, self.selection(results)
+        )
         session.exitstatus = self.report.verdict.exit_code
         if self.settings.report:
-            self.written = write_reports(self.report, self.settings.report)
+            try:
+                self.written = write_reports(self.report, self.settings.report)
+            except OSError as exc:  # the verdict and exit code stand; the summary says what is missing
+                self.write_error = f"{self.settings.origin('report')}: cannot write the report: {exc}"
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report is None:
@@ -202,6 +230,8 @@ class ResultCollector:
         terminalreporter.section("wasmhub conformance", sep="=", bold=True)
         for text, markup in summary_lines(self.report, self.written):
             terminalreporter.write_line(text, **markup)
+        if self.write_error:
+            terminalreporter.write_line(self.write_error, red=True, bold=True)
 
     def finished_results(self) -> list[TestResult]:
         """Every test's result; tests cut short by an interruption are finished with what they have."""
@@ -225,6 +255,7 @@ def build_report(
     results: list[TestResult],
     pytest_exit_code: int,
     started: float,
+    selection: Selection | None = None,
 ) -> RunReport:
     module = config.stash.get(state.MODULE, None)
     backend = "container" if settings.values.get("envoy_image") else "process"
@@ -239,20 +270,42 @@ def build_report(
         backend=backend,
         configuration=redact_settings(settings.values),
         results=results,
-        verdict=judge(results, strict=bool(settings.strict), pytest_exit_code=int(pytest_exit_code)),
+        verdict=judge(
+            results,
+            strict=bool(settings.strict),
+            pytest_exit_code=int(pytest_exit_code),
+            selection=selection,
+        ),
         compatibility=_compatibility(envoys, results, module if probe else None, settings),
         pytest_exit_code=int(pytest_exit_code),
     )
 
 
 def write_reports(report: RunReport, json_path: Path) -> list[str]:
-    """The JSON report at ``json_path``, and its HTML and JUnit XML twins beside it."""
-    html_path = json_path.with_suffix(".html")
-    junit_path = json_path.with_suffix(".junit.xml")
-    write_json(report, json_path)
-    write_html(report, html_path)
-    write_junit(report, junit_path)
-    return [str(json_path), str(html_path), str(junit_path)]
+    """The JSON report at ``json_path``, and its HTML and JUnit XML twins beside it.
+
+    Each is written to a temporary file and renamed into place: a reader never sees half a report, and
+    a failure leaves none. Raises ``OSError`` naming the file that could not be written.
+    """
+    targets = [
+        (write_json, json_path),
+        (write_html, json_path.with_suffix(".html")),
+        (write_junit, json_path.with_suffix(".junit.xml")),
+    ]
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    written: list[tuple[Path, Path]] = []
+    try:
+        for write, path in targets:
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            os.close(handle)
+            written.append((Path(temporary), path))
+            write(report, Path(temporary))
+        for temporary, path in written:
+            os.replace(temporary, path)
+    finally:
+        for temporary, _ in written:
+            temporary.unlink(missing_ok=True)
+    return [str(path) for _, path in targets]
 
 
 def _module_facts(module: WasmModule | None) -> dict[str, Any] | None:

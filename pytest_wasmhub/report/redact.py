@@ -8,7 +8,8 @@ The rule:
   ``apikey``/``api_key``/``api-key`` or ``private``, or that is ``key``/``auth`` or ends in ``_key``,
   ``-key`` or ``key`` after a separator (``signing_key``, ``x-api-key``);
 * in text that is not JSON, ``NAME=value`` and ``NAME: value`` pairs with such a name are redacted;
-* anywhere, a password in a URL (``scheme://user:password@host``) is redacted.
+* anywhere, a password in a URL (``scheme://user:password@host``) is redacted, and so is a user name
+  of 20 characters or more (a token: ``https://TOKEN@host``); a URL's ``?token=...`` is a pair.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ _SECRET_WORDS = (
 _SECRET_NAMES = ("key", "auth")
 _KEY_SUFFIX = re.compile(r"[-_.]key$")
 _URL_PASSWORD = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]+:)[^/\s@]+@")
+# a user name this long is a token (``https://ghp_...@github.com``), not a person's name
+_URL_TOKEN_USER = re.compile(r"(?P<head>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s:@]{20,}@")
+# ``scheme://`` is not a ``name: value`` pair, so the pass below reaches a URL's ``?token=...``
 _TEXT_PAIR = re.compile(
-    r"(?P<name>[A-Za-z][\w.-]*)(?P<sep>\s*[=:]\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;&]+)"
+    r"(?P<name>[A-Za-z][\w.-]*)(?P<sep>\s*=\s*|\s*:(?!//)\s*)(?P<value>\"[^\"]*\"|'[^']*'|[^\s,;&?#]+)"
 )
 
 
@@ -70,10 +74,21 @@ def redact_text(text: str) -> str:
         else:
             return json.dumps(redact_value(parsed), ensure_ascii=False)
     text = _URL_PASSWORD.sub(lambda m: m["head"] + REDACTED + "@", text)
+    text = _URL_TOKEN_USER.sub(lambda m: m["head"] + REDACTED + "@", text)
     return _TEXT_PAIR.sub(
         lambda m: m["name"] + m["sep"] + REDACTED if is_secret_key(m["name"]) else m[0],
         text,
     )
+
+
+def redact_strings(value: Any) -> Any:
+    """A copy of a JSON-like value with every string redacted as text; keys are kept as they are (for
+    output whose structure is fixed, like an inspection)."""
+    if isinstance(value, dict):
+        return {k: redact_strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_strings(item) for item in value]
+    return redact_text(value) if isinstance(value, str) else value
 
 
 def redact_settings(values: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from .model import (
     count,
     ordered,
 )
-from .verdict import CONFORMANT, NOT_CONFORMANT
+from .verdict import CONFORMANT, NOT_CONFORMANT, WITH_WARNINGS
 
 ATTENTION_SHOWN = 40  # lines of failing results before "... and N more"
 
@@ -68,7 +68,9 @@ def summary_lines(report: RunReport, written: list[str] | None = None) -> list[t
         CONFORMANT: {"green": True},
         NOT_CONFORMANT: {"red": True},
     }.get(verdict.status, {"yellow": True})
-    first_reason = f": {verdict.reasons[0]}" if verdict.reasons and verdict.status == NOT_CONFORMANT else ""
+    # why it is not conformant, partial or interrupted (warnings are listed above already)
+    explained = verdict.reasons and verdict.status not in (CONFORMANT, WITH_WARNINGS)
+    first_reason = f": {verdict.reasons[0]}" if explained else ""
     more = f" (+{len(verdict.reasons) - 1} more)" if first_reason and len(verdict.reasons) > 1 else ""
     lines.append(
         (

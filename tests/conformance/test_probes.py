@@ -35,6 +35,8 @@ def run_cases(pytester, module: Path, paths: list[str], *extra: str) -> dict[str
         "--wasm-no-conformance",
         "--wasm-request-timeout",
         "2",
+        "--envoy-ready-timeout",
+        "5",
         "-p",
         "no:cacheprovider",
         "-o",

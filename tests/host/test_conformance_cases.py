@@ -25,16 +25,21 @@ EXPECTED = {
     "bad_action": {"HOST-ACTION-001"},
     "restricted_start": {"HOST-RESTRICT-001"},
     "add_header_0_2_1": set(),
+    # trap on any status but those Envoy answers: the MUST sweep injects only Envoy's, the SHOULD any
+    "strict_header_0_1_0": {"HOST-STATUS-002"},
+    "strict_status": {"HOST-STATUS-002"},
 }
 # the looping module runs only the cases that stop it, each burns a full CPU budget
 BUDGET_RUN = ("busy_loop", ("-k", "budget or plain_requests"))
+# starts only with the root id and configuration the settings give Envoy
+SETTINGS_RUN = ("needs_settings", ("--wasm-root-id=my_root", "--wasm-config=needed"))
 
 
 def run_host_cases(workdir: Path, module: str, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """Run the host cases on one module in a fresh pytest; the case verdicts from its JSON report."""
     report = workdir / f"{module}.json"
     command = [
-        sys.executable, "-m", "pytest", str(conformance_dir() / "host"), "--wasm", str(MODULES / f"{module}.wat"),
+        sys.executable, "-m", "pytest", str(conformance_dir() / "host"), f"--wasm={MODULES / f'{module}.wat'}",
         "--wasm-no-conformance", f"--wasm-report={report}", "-p", "no:cacheprovider", "-q", *extra,
     ]  # fmt: skip
     subprocess.run(command, cwd=workdir, capture_output=True, timeout=300, check=False)
@@ -50,10 +55,16 @@ def run_host_cases(workdir: Path, module: str, extra: tuple[str, ...] = ()) -> d
 def verdicts(tmp_path_factory) -> dict[str, dict[str, str]]:
     """Every module's case verdicts, the runs side by side."""
     workdir = tmp_path_factory.mktemp("host-cases")
-    runs = [(name, ()) for name in EXPECTED] + [BUDGET_RUN]
+    runs = [(name, ()) for name in EXPECTED] + [BUDGET_RUN, SETTINGS_RUN]
     with ThreadPoolExecutor(3) as pool:
         outcomes = pool.map(lambda run: run_host_cases(workdir, *run), runs)
     return {name: result for (name, _), result in zip(runs, outcomes, strict=True)}
+
+
+def test_the_settings_reach_the_host_cases(verdicts):
+    outcomes = verdicts["needs_settings"]
+    assert failed(outcomes) == set(), outcomes
+    assert outcomes["HOST-LIFECYCLE-001"] == "pass", outcomes
 
 
 def failed(outcomes: dict[str, str]) -> set[str]:

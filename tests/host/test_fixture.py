@@ -28,7 +28,26 @@ def test_fixtures_in_an_authors_test_file(pytester, behaviours, host_module):
         + EXAMPLE_TEST
     )
     result = pytester.runpytest_inprocess(
-        "--wasm", str(behaviours), "--wasm-no-conformance", "-p", "no:cacheprovider"
+        f"--wasm={behaviours}", "--wasm-no-conformance", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["*restricted_start.wat: start-up failed in _initialize: restricted*"])
+
+
+SETTINGS_TEST = """
+def test_settings_reach_the_host(proxy_wasm_host):
+    assert proxy_wasm_host.plugin_configuration == b'{"from": "settings"}'
+    assert proxy_wasm_host.vm_configuration == b"vm-settings"
+    assert proxy_wasm_host.options.root_id == "my_root" and proxy_wasm_host.vm_id == "my_vm"
+    assert proxy_wasm_host.clusters == {"upstream", "auth"}
+"""
+
+
+def test_settings_reach_the_fixture_as_they_reach_envoy(pytester, behaviours):
+    pytester.makepyfile(SETTINGS_TEST)
+    result = pytester.runpytest_inprocess(
+        f"--wasm={behaviours}", "--wasm-no-conformance", "-p", "no:cacheprovider",
+        '--wasm-config={"from": "settings"}', "--wasm-vm-config=vm-settings", "--wasm-root-id=my_root",
+        "--wasm-vm-id=my_vm", "--envoy-cluster=auth",
+    )  # fmt: skip
+    result.assert_outcomes(passed=1)

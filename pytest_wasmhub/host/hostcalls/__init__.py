@@ -5,9 +5,9 @@ Importing this package loads every ``env`` topic; ``..wasi`` registers the WASI 
 
 from __future__ import annotations
 
-from . import buffers, callouts, contexts, logging, maps, metrics, properties, shared, stream, time
+from . import buffers, callouts, contexts, grpc, logging, maps, metrics, properties, shared, stream, time
 from .base import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
 
 __all__ = ["ENV_FUNCTIONS", "WASI_FUNCTIONS", "Call", "HostFunction"]
 
-_TOPICS = (buffers, callouts, contexts, logging, maps, metrics, properties, shared, stream, time)
+_TOPICS = (buffers, callouts, contexts, grpc, logging, maps, metrics, properties, shared, stream, time)

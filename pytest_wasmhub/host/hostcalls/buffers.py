@@ -46,7 +46,11 @@ def find_buffer(call: Call, buffer_type: int) -> tuple[bytes | bytearray | None,
         root = host.root_of(call.context)
         response = None if root is None else root.http_call_response
         return (None, False) if response is None else (response.body, False)
-    return b"", False  # L4 data, gRPC messages, foreign-function arguments: nothing in this host
+    if kind == BufferType.GRPC_CALL_MESSAGE:
+        root = host.root_of(call.context)
+        delivery = None if root is None else root.grpc
+        return (delivery.message if delivery is not None else b""), False
+    return b"", False  # L4 data, foreign-function arguments: nothing in this host
 
 
 @env_function("NOT_FOUND")

@@ -18,12 +18,19 @@ from .base import Call, env_function
 _MAX_MAP_TYPE = max(MapType)
 _REQUEST_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_REQUEST_TRAILERS)
 _HEADER_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_RESPONSE_HEADERS)
+_TRAILER_MAPS = (MapType.HTTP_REQUEST_TRAILERS, MapType.HTTP_RESPONSE_TRAILERS)
+_GRPC_MAPS = (MapType.GRPC_CALL_INITIAL_METADATA, MapType.GRPC_CALL_TRAILING_METADATA)
 _CALLOUT_MAPS = (MapType.HTTP_CALL_RESPONSE_HEADERS, MapType.HTTP_CALL_RESPONSE_TRAILERS)
 
 
 def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
     """The map the call addresses, or None when it is not available to this callback."""
     kind = MapType(map_type)
+    if kind in _GRPC_MAPS:
+        root = call.host.root_of(call.context)
+        delivery = None if root is None else root.grpc
+        wanted = "initial" if kind == MapType.GRPC_CALL_INITIAL_METADATA else "trailing"
+        return delivery.metadata if delivery is not None and delivery.metadata_kind == wanted else None
     if kind in _CALLOUT_MAPS:
         root = call.host.root_of(call.context)
         response = None if root is None or mutable else root.http_call_response
@@ -34,6 +41,16 @@ def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
     stream = context.stream if isinstance(context, HttpContext) else None
     if stream is None:
         return None
+    if kind in _TRAILER_MAPS:
+        d = stream.request if kind == MapType.HTTP_REQUEST_TRAILERS else stream.response
+        if d is not None and d.trailers is not None:
+            return d.trailers
+        if d is not None and d.forwarded_trailers is not None:
+            # Envoy keeps a stream's trailers reachable and writable to the end (measured); changes
+            # made once they went on reach nobody
+            if d.late_trailers is None:
+                d.late_trailers = d.forwarded_trailers.copy()
+            return d.late_trailers
     if stream.log_phase:
         return None if mutable else stream.log_maps.get(kind)
     d = stream.request if kind in _REQUEST_MAPS else stream.response
@@ -45,7 +62,7 @@ def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
         if d.trailers is None and mutable and d.in_last_body:
             d.trailers = HeaderMap()  # Envoy addDecodedTrailers / addEncodedTrailers
         return d.trailers
-    return None  # gRPC metadata: no gRPC in this host
+    return None
 
 
 def _map_or_none(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..codes import Status
 from ..contexts import HttpContext
+from ..properties import UnserializableProperty
 from .base import Call, env_function
 
 
@@ -14,7 +15,10 @@ def proxy_get_property(
     path = call.read(path_ptr, path_size)
     parts = path.split(b"\0")
     call.note(path=".".join(p.decode("utf-8", "replace") for p in parts))
-    value = call.host.properties.lookup(call.context, parts)
+    try:
+        value = call.host.properties.lookup(call.context, parts)
+    except UnserializableProperty:
+        return Status.SERIALIZATION_FAILURE
     if value is None:
         return Status.NOT_FOUND
     call.note(value=value)

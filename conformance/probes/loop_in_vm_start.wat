@@ -1,0 +1,22 @@
+;; Probe: proxy_on_vm_start never returns (an endless loop). Envoy's main thread runs it while starting,
+;; so Envoy never reports ready. The run must learn this once: the first Envoy start waits for the ready
+;; timeout, every later case that needs the module in Envoy fails at once naming it.
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+(module
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $ptr))
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_vm_start") (param $root i32) (param $size i32) (result i32)
+    (loop $forever (br $forever)) (i32.const 1))
+  (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32)
+    (i32.const 1))
+  (func (export "proxy_on_request_headers") (param $ctx i32) (param $headers i32) (param $eos i32) (result i32)
+    (i32.const 0))
+  (func (export "proxy_on_done") (param $ctx i32) (result i32) (i32.const 1))
+)

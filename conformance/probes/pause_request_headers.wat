@@ -1,0 +1,21 @@
+;; Probe: a filter that pauses every request in proxy_on_request_headers (it returns StopIteration, as
+;; one waiting for a callout it never makes) and never resumes it. Envoy stays up and serves other
+;; listeners; the paused requests stay open until the client gives up. A hang, not an isolation break:
+;; every traffic case fails as a hang, ISOLATION-CRASH-001 passes.
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-*
+(module
+  (memory (export "memory") 1)
+  (global $heap (mut i32) (i32.const 1024))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $size)))
+    (local.get $ptr))
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_vm_start") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_request_headers") (param $ctx i32) (param $headers i32) (param $eos i32) (result i32)
+    (i32.const 1))
+  (func (export "proxy_on_done") (param $ctx i32) (result i32) (i32.const 1))
+)
