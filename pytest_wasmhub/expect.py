@@ -81,7 +81,7 @@ class Traffic:
         """Send one request and return its outcome; fail only when there is no answer to look at (Envoy
         broke, or the request hung or was reset)."""
         __tracebackhide__ = True
-        outcome = self._send(method, path, **kwargs)
+        outcome = self.outcome_of(method, path, **kwargs)
         if outcome.response is None:
             pytest.fail(self._reason(outcome), pytrace=False)
         return outcome
@@ -89,12 +89,13 @@ class Traffic:
     def probe(self, method: str, path: str, **kwargs: Any) -> Outcome:
         """Send a request only to see that Envoy survives it: fail on a death or a wedge, nothing else."""
         __tracebackhide__ = True
-        outcome = self._send(method, path, **kwargs)
+        outcome = self.outcome_of(method, path, **kwargs)
         if outcome.kind.breaks_isolation:
             pytest.fail(self._reason(outcome), pytrace=False)
         return outcome
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> Outcome:
+    def outcome_of(self, method: str, path: str, **kwargs: Any) -> Outcome:
+        """Send one request and return what Envoy did with it, judging nothing (the run still learns)."""
         __tracebackhide__ = True
         if self.findings is not None and self.findings.isolation_break:
             pytest.fail(

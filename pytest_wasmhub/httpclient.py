@@ -9,8 +9,16 @@ from __future__ import annotations
 import httpx
 
 
-def plain_client(base_url: str = "", *, http2: bool = False, timeout: float = 10.0) -> httpx.Client:
-    return httpx.Client(base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=False)
+def plain_client(
+    base_url: str = "",
+    *,
+    http2: bool = False,
+    timeout: float = 10.0,
+    transport: httpx.BaseTransport | None = None,
+) -> httpx.Client:
+    return httpx.Client(
+        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=False, transport=transport
+    )
 
 
 def plain_async_client(

@@ -17,7 +17,7 @@ import httpx
 
 from .envoy.accesslog import REQUEST_HEADER
 from .envoy.handle import EnvoyHandle, describe_exit
-from .envoy.logs import LogEntry
+from .envoy.logs import LogEntry, traps
 from .httpclient import get, plain_async_client
 from .outcomes import Kind, Outcome, judge_no_answer, judge_response
 from .timing import timed
@@ -117,6 +117,23 @@ def broken_envoy(envoy: EnvoyHandle, what: str, error: Exception, timeout: float
             "process).",
         )
     return None
+
+
+def explain_no_answer(envoy: EnvoyHandle, what: str, error: Exception) -> str:
+    """One line for an author's request that got no answer: Envoy died, its worker wedged, the module
+    holds the request (a hang), or Envoy reset it; with Envoy's trap line when the module trapped."""
+    timeout = 2.0
+    broken = broken_envoy(envoy, what, error, timeout)
+    if broken is not None:
+        return broken.reason
+    found = traps(envoy.log_entries())
+    trap = f"; Envoy's last trap: {found[-1].describe()}" if found else ""
+    if isinstance(error, httpx.TimeoutException):
+        return (
+            f"{what}: hang: Envoy is alive and its other listeners answer, but the module holds this "
+            f"request (it paused it and never resumed it){trap}"
+        )
+    return f"{what}: Envoy reset the stream while Envoy kept running{trap}"
 
 
 def answers(url: str, timeout: float) -> bool:

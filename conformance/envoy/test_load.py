@@ -14,7 +14,7 @@ from pytest_wasmhub.expect import start_envoy
     spec="Envoy starts with the module as an HTTP filter with the configuration given: the V8 VM is "
     "created, proxy_on_vm_start and proxy_on_configure succeed, and a GET is served without a trap, a "
     "failed VM or a hang (forwarded, or answered by the module itself).",
-    reference="shared/reference/crash.md §3 (a load or start failure stops Envoy, exit 1); "
+    reference="docs/host-facts.md#start-failures-stop-envoy; docs/host-facts.md#envoy-records-each-request; "
     "proxy-wasm spec v0.2.1 §Integration",
 )
 def test_module_loads_and_serves_a_request(wasm_module, envoy_factory, wasmhub_traffic):

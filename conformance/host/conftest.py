@@ -57,10 +57,17 @@ def module_host(
         host.close()
 
 
+# per module and options, once a run: a start-up that never ends costs the whole fuel budget each time
+_refusals: dict[tuple[str, str], str | None] = {}
+
+
 def _refusal(wasm_module: WasmModule, host_options: dict[str, Any]) -> str | None:
     """Why the module does not start (as Envoy would refuse it), or None when it starts."""
-    try:
-        conformance_host(wasm_module, **host_options).close()
-    except (ModuleLoadError, StartError) as exc:
-        return f"the module does not start in the in-process host ({exc}); see the ABI cases"
-    return None
+    key = (wasm_module.sha256, repr(sorted(host_options.items())))
+    if key not in _refusals:
+        try:
+            conformance_host(wasm_module, **host_options).close()
+            _refusals[key] = None
+        except (ModuleLoadError, StartError) as exc:
+            _refusals[key] = f"the module does not start in the in-process host ({exc}); see the ABI cases"
+    return _refusals[key]

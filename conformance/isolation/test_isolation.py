@@ -9,6 +9,7 @@ from pytest_wasmhub.cases import MUST, case
 from pytest_wasmhub.expect import start_envoy
 from pytest_wasmhub.httpclient import get
 
+FACTS = "docs/host-facts.md#"
 TRAP_LINE = "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable"
 
 
@@ -23,7 +24,7 @@ TRAP_LINE = "Function: proxy_on_request_headers failed: Uncaught RuntimeError: u
     "without an "
     "exported memory (Envoy segfaults at its first host call) and one that loops in a callback (its worker "
     "thread is wedged; Envoy has no execution time limit).",
-    reference="shared/reference/crash.md §3a, §5, §7.7",
+    reference=f"{FACTS}no-memory-export-crashes-envoy; {FACTS}no-cpu-limit",
 )
 def test_module_keeps_envoy_alive(traffic):
     # only a death or a wedge fails this case: a trap or a hang stays inside the extension
@@ -43,7 +44,7 @@ def test_module_keeps_envoy_alive(traffic):
     spec="After a trap in proxy_on_request_headers the stream gets a local 503, Envoy logs the trap "
     "(function and reason), the process stays alive and LIVE, and a listener and a route without the "
     "module keep answering 200.",
-    reference="shared/reference/crash.md §7.1; proxy-wasm spec §Security Considerations (plugin crashes)",
+    reference=f"{FACTS}a-trap-fails-the-stream",
 )
 def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     envoy = start_envoy(envoy_factory, wasmhub_probe("trap_on_crash_path"), configuration="probe")
@@ -70,7 +71,7 @@ def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, wasmhub_p
     title="A trap in one VM leaves a plugin in another VM working",
     spec="Two plugins in one filter chain, in VMs with different vm_id: after the first traps (FAIL_OPEN), "
     "the second still runs on every request with its state intact.",
-    reference="Envoy VmConfig.vm_id (plugins with different vm_id run in different VMs); crash.md §7.2",
+    reference=f"Envoy VmConfig.vm_id (plugins with different vm_id run in different VMs); {FACTS}vm-failure-is-contained",
 )
 def test_other_vm_keeps_working(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     probe = wasmhub_probe("trap_on_crash_path")
@@ -109,7 +110,7 @@ def test_other_vm_keeps_working(wasmhub_probe, envoy_factory, wasmhub_probe_traf
     title="Host calls with out-of-bounds pointers return an error code",
     spec="A host call given a pointer outside the module's memory returns INVALID_MEMORY_ACCESS (6) to "
     "the module instead of crashing the proxy or trapping.",
-    reference="proxy-wasm spec v0.2.1 §Types (proxy_status_t 6); crash.md §4",
+    reference=f"proxy-wasm spec v0.2.1 §Types (proxy_status_t 6); {FACTS}host-call-status-codes",
 )
 def test_out_of_bounds_pointer_is_an_error_code(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     envoy = start_envoy(envoy_factory, wasmhub_probe("oob_host_call"))

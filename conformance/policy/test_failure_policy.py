@@ -11,7 +11,7 @@ from pytest_wasmhub.cases import MUST, case
 from pytest_wasmhub.expect import start_envoy
 from pytest_wasmhub.timing import timed
 
-REFERENCE = "Envoy api extensions/wasm/v3 PluginConfig.failure_policy; shared/reference/crash.md §2"
+REFERENCE = "Envoy api extensions/wasm/v3 PluginConfig.failure_policy; docs/host-facts.md#failure-policies"
 
 
 def _probe_envoy(wasmhub_probe, envoy_factory, wasmhub_probe_traffic, **plugin):
@@ -113,7 +113,7 @@ def test_deprecated_fail_open(wasmhub_probe, envoy_factory, wasmhub_probe_traffi
     title="FAIL_RELOAD: a fresh VM after the backoff",
     spec="With failure_policy FAIL_RELOAD requests get 503 during the reload backoff; after it the next "
     "request runs in a new VM (guest state reset) and vm_reload_success counts the reload.",
-    reference=REFERENCE + " §2 (recovery 1.0-1.4 s after the trap with the default 1 s backoff)",
+    reference=REFERENCE + " (recovery 1.0-1.4 s after the trap with the default 1 s backoff)",
 )
 def test_fail_reload(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
     backoff = 2.0  # assert 503 only far before it, and recovery only after it (measured advice)

@@ -12,7 +12,7 @@ NO_TRAP = (
     "Every HTTP callback returns without a trap, the VM stays healthy, the request is not held forever "
     "and Envoy does not have to reset it"
 )
-REFERENCE = "docs/host-facts.md#a-trap-fails-the-stream"
+REFERENCE = "docs/host-facts.md#a-trap-fails-the-stream; docs/host-facts.md#envoy-records-each-request"
 LARGE = 4 * 1024 * 1024
 
 

@@ -11,9 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..oci.model import PackageError
-from ..scan.attest import AttestationError, attest
-
 NAME = "attest"
 HELP = "attach a conformance report to an image in a registry (OCI referrers), refusing one for other bytes"
 EXIT_REFUSED = 1
@@ -29,6 +26,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..oci.model import PackageError
+    from ..scan.attest import AttestationError, attest
+
     for report in args.report:
         try:
             image, pushed = attest(args.reference, Path(report), insecure=args.insecure or None)

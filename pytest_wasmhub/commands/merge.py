@@ -12,10 +12,6 @@ import json
 import sys
 from pathlib import Path
 
-from ..report.json_report import write_atomically
-from ..scan.html import render_html
-from ..scan.merge import MergeError, summarize
-
 NAME = "merge"
 HELP = "join scan results into one module x Envoy matrix (JSON + HTML); --baseline lists what changed"
 EXIT_REGRESSION = 1
@@ -42,6 +38,10 @@ def html_path(summary: Path) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..scan.html import render_html
+    from ..scan.merge import MergeError, summarize
+    from ..scan.records import write_atomically
+
     out = Path(args.out)
     try:
         summary = summarize([Path(d) for d in args.directories], [Path(d) for d in args.baseline or []])

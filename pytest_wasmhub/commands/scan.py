@@ -13,14 +13,11 @@ import os
 import sys
 from pathlib import Path
 
-from ..scan import ManifestError, ScanError, ScanOptions, ShardError, load_manifest, resolve_shard, scan
-from ..scan.engine import DEFAULT_TIMEOUT
-from ..scan.runner import Backend
-
 NAME = "scan"
 HELP = "run the conformance suite on every module of a manifest x Envoy release, resumably, by shard"
 EXIT_INTERRUPTED = 1
 EXIT_BAD_INPUT = 2
+DEFAULT_TIMEOUT = 600.0  # seconds; the library's default too (pytest_wasmhub.scan.engine)
 
 
 def _env(name: str, default: str | None = None) -> str | None:
@@ -76,6 +73,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: `wasmhub --help` and the other commands do not pay for the scan's imports
+    from ..scan import ManifestError, ScanError, ScanOptions, ShardError, load_manifest, resolve_shard, scan
+    from ..scan.runner import Backend
+
     try:
         manifest = load_manifest(args.manifest)
         shard = resolve_shard(args.shard, args.shards)

@@ -12,13 +12,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..oci.model import PackageError
-from ..scan.attest import LEVELS, AttestationError, verify
-
 NAME = "verify"
 HELP = "check the conformance reports attached to an image: exit 0 only if the verdict holds"
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+LEVELS = ("must", "should")  # as pytest_wasmhub.scan.attest.LEVELS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,6 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..oci.model import PackageError
+    from ..scan.attest import AttestationError, verify
+
     envoy = [v.strip() for item in args.envoy or [] for v in item.split(",") if v.strip()] or None
     try:
         result = verify(args.reference, envoy, args.min_level, insecure=args.insecure or None)

@@ -37,6 +37,7 @@ class EnvoyFactory:
         on_start_error: Callable[[EnvoyStartError], None] | None = None,
         pool: EnvoyPool | None = None,
         never_ready: dict[str, str] | None = None,
+        on_started: Callable[[EnvoyHandle], None] | None = None,
     ) -> None:
         self.runner = runner
         self.workdir = Path(workdir)
@@ -48,6 +49,7 @@ class EnvoyFactory:
         self.pool = pool  # where ``reuse=True`` Envoys come from and go back to
         # bootstraps Envoy never got ready with, shared by the session's factories: not waited for twice
         self.never_ready = never_ready
+        self.on_started = on_started  # sees every Envoy this factory hands out
         unknown = set(self.defaults) - PLUGIN_FIELDS - ENVOY_FIELDS
         if unknown:
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
@@ -95,6 +97,8 @@ class EnvoyFactory:
                 self.on_start_error(refused)
             raise
         self.started.append(envoy)
+        if self.on_started is not None:
+            self.on_started(envoy)
         return envoy
 
     def stop_all(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import httpx
 
 from ..httpclient import plain_client
 from .accesslog import AccessRecord, parse_access_log
-from .logs import LogEntry, missing_runtime, parse_log, refusal_reason, tail, wasm_errors
+from .logs import LogEntry, missing_runtime, parse_log, refusal_reason, tail, wasm_errors, wasm_failures
 
 
 class EnvoyStartError(RuntimeError):
@@ -51,6 +52,25 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+class _Explaining(httpx.HTTPTransport):
+    """A transport that asks the handle why Envoy gave no answer, instead of a bare transport error."""
+
+    def __init__(self, envoy: EnvoyHandle) -> None:
+        super().__init__(http1=True, http2=False, verify=False)
+        self.envoy = envoy
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return super().handle_request(request)
+        except httpx.TransportError as error:
+            if self.envoy.explain_no_answer is None:
+                raise
+            what = f"{request.method} {request.url.raw_path.decode(errors='replace')}"
+            message = self.envoy.explain_no_answer(what, error)
+            # the same exception type (an author's pytest.raises still matches), in Envoy's terms
+            raise type(error)(f"{message} ({type(error).__name__}: {error})", request=request) from None
+
+
 class EnvoyHandle(ABC):
     """One Envoy. ``url`` is the listener with the module; ``passthrough_url`` the one without it."""
 
@@ -67,6 +87,8 @@ class EnvoyHandle(ABC):
         # why this Envoy must not serve another test (a request the module never finished): set by the
         # suite, read by the pool
         self.tainted = ""
+        # says in Envoy's terms why ``http`` got no answer: (what was sent, the error) -> one line
+        self.explain_no_answer: Callable[[str, Exception], str] | None = None
 
     # --- provided by the runner -------------------------------------------------------------
     @abstractmethod
@@ -96,9 +118,11 @@ class EnvoyHandle(ABC):
 
     @property
     def http(self) -> httpx.Client:
-        """An HTTP client for the listener with the module (relative URLs: ``envoy.http.get("/")``)."""
+        """An HTTP client for the listener with the module (relative URLs: ``envoy.http.get("/")``).
+        When Envoy gives no answer, ``explain_no_answer`` (set by the plugin) turns the transport error
+        into one line in Envoy's terms: it died, its worker is wedged, the module holds the request."""
         if self._http is None:
-            self._http = plain_client(self.url)
+            self._http = plain_client(self.url, transport=_Explaining(self))
         return self._http
 
     def client(self, url: str | None = None, *, http2: bool = False, timeout: float = 10.0) -> httpx.Client:
@@ -163,6 +187,10 @@ class EnvoyHandle(ABC):
         """Envoy's own Wasm failures (traps, failed VMs, load failures), in order; the module's own log
         lines, whatever their level, are not among them."""
         return wasm_errors(self.logs())
+
+    def wasm_failure_count(self) -> int:
+        """How many Wasm failures of Envoy's own it logged (repeats counted: each trap is one)."""
+        return len(wasm_failures(parse_log(self.logs())))
 
     def log_entries(self) -> list[LogEntry]:
         return parse_log(self.logs())

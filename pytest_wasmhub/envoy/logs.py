@@ -203,7 +203,10 @@ def last_words(entries: list[LogEntry], limit: int = 300) -> str:
     problems = [line for line in module_lines(entries) if line.level in _PROBLEM_LEVELS and line.text]
     if not problems:
         return ""
-    said = problems[-1].text
+    # a panic through Rust's default hook ends with "note: run with RUST_BACKTRACE=1 ...": the message
+    # is in the line that says where it panicked
+    panics = [line for line in problems if "panicked at" in line.text or line.text.startswith("panic:")]
+    said = panics[-1].text if panics else problems[-1].text
     if len(problems) > 1 and problems[-2].text.rstrip().endswith(":"):  # "panicked at FILE:LINE:COL:"
         said = problems[-2].text + " " + said
     text = " ".join(said.split())
@@ -211,4 +214,12 @@ def last_words(entries: list[LogEntry], limit: int = 300) -> str:
 
 
 def tail(text: str, lines: int = 40) -> str:
-    return "\n".join(text.splitlines()[-lines:])
+    """The last ``lines`` lines; when Envoy crashed earlier than that, its crash report first (the
+    ``Caught <signal>`` line and the backtrace after it), so a failure report never misses it."""
+    all_lines = text.splitlines()
+    last = all_lines[-lines:]
+    crash = next((i for i, line in enumerate(all_lines) if "][critical][backtrace] Caught " in line), None)
+    if crash is None or crash >= len(all_lines) - lines:
+        return "\n".join(last)
+    report = all_lines[crash : crash + lines]
+    return "\n".join([*report, "...", *last] if crash + lines < len(all_lines) - lines else all_lines[crash:])

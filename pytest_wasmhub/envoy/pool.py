@@ -56,7 +56,7 @@ class EnvoyPool:
             self.stats.started += 1
         else:
             self.stats.reused += 1
-        self._leases[id(envoy)] = _Lease(key, len(envoy.wasm_errors()))
+        self._leases[id(envoy)] = _Lease(key, envoy.wasm_failure_count())
         return envoy
 
     def release(self, envoy: EnvoyHandle) -> None:
@@ -66,7 +66,7 @@ class EnvoyPool:
             and not envoy.wedged
             and not envoy.tainted
             and envoy.is_alive()
-            and len(envoy.wasm_errors()) == lease.errors_at_start
+            and envoy.wasm_failure_count() == lease.errors_at_start
         )
         if not clean:
             self.stats.discarded += lease is not None

@@ -12,6 +12,7 @@ from typing import Any
 from ..abi.checks.exports import HTTP_CALLBACKS
 from .answers.table import envoy_answers
 from .codes import Status, status_name
+from .contexts import RootContext
 from .errors import GuestFailure
 from .grpc_upstream import http_upstream_answer
 from .host import ProxyWasmHost
@@ -75,9 +76,23 @@ def conformance_host(module: Any, **options: Any) -> ProxyWasmHost:
 
 
 def send(host: ProxyWasmHost, request: Request, **kwargs: Any) -> StreamResult:
-    return host.http_request(
+    """Send one request, then let the root's next timer fire, as Envoy's does between requests."""
+    result = host.http_request(
         request.method, request.path, list(request.headers), list(request.body), request.trailers, **kwargs
     )
+    run_next_tick(host)
+    return result
+
+
+def run_next_tick(host: ProxyWasmHost) -> None:
+    """Move the clock to the earliest timer a root context set (``proxy_on_tick`` runs), if any."""
+    due = [
+        c.next_tick_ms
+        for c in host.contexts.values()
+        if isinstance(c, RootContext) and c.next_tick_ms is not None
+    ]
+    if due and host.vm_failure is None:
+        host.advance_time(max(0.0, min(due) - host.clock.monotonic_ms))
 
 
 def run_traffic(host: ProxyWasmHost, requests: Iterable[Request] = STANDARD_TRAFFIC) -> list[StreamResult]:

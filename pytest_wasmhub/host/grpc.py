@@ -43,6 +43,15 @@ class GrpcCall:
     answered: bool = False
 
     @property
+    def path(self) -> str:
+        return f"/{self.service}/{self.method}"
+
+    @property
+    def body(self) -> bytes:
+        """The messages as they go on the wire: each with gRPC's 5-byte prefix (uncompressed, length)."""
+        return b"".join(b"\0" + len(m).to_bytes(4, "big") + m for m in self.messages)
+
+    @property
     def ready(self) -> bool:
         """Whether the upstream can answer it now: a call at once, a stream once the module is done."""
         return not self.answered and (not self.stream or self.half_closed)
@@ -127,12 +136,22 @@ def deliver(host: ProxyWasmHost, call: GrpcCall, reply: GrpcReply) -> None:
         return
     try:
         if reply.initial_metadata:
-            _callback(host, root, call, "proxy_on_grpc_receive_initial_metadata", reply.initial_metadata, "initial")
-        for message in reply.messages if reply.status == 0 else ():
+            _callback(
+                host, root, call, "proxy_on_grpc_receive_initial_metadata", reply.initial_metadata, "initial"
+            )
+        # a stream hands over each message as it arrives, whatever status ends it; a call only on success
+        for message in reply.messages if reply.status == 0 or call.stream else ():
             root.grpc = GrpcDelivery(message=message)
             host.async_callback("proxy_on_grpc_receive", root.id, call.token, len(message))
         if reply.trailing_metadata:
-            _callback(host, root, call, "proxy_on_grpc_receive_trailing_metadata", reply.trailing_metadata, "trailing")
+            _callback(
+                host,
+                root,
+                call,
+                "proxy_on_grpc_receive_trailing_metadata",
+                reply.trailing_metadata,
+                "trailing",
+            )
         if call.stream or reply.status != 0:
             root.status = (reply.status, reply.message.encode())
             host.async_callback("proxy_on_grpc_close", root.id, call.token, reply.status)
@@ -141,11 +160,12 @@ def deliver(host: ProxyWasmHost, call: GrpcCall, reply: GrpcReply) -> None:
         root.status = (0, b"")
 
 
-def _callback(host: ProxyWasmHost, root: RootContext, call: GrpcCall, name: str, pairs: Any, kind: str) -> None:
+def _callback(
+    host: ProxyWasmHost, root: RootContext, call: GrpcCall, name: str, pairs: Any, kind: str
+) -> None:
     metadata = HeaderMap(pairs)
     root.grpc = GrpcDelivery(metadata=metadata, metadata_kind=kind)
     host.async_callback(name, root.id, call.token, len(metadata))
-
 
 
 def open_call(host: ProxyWasmHost, root: RootContext, call: GrpcCall) -> int:

@@ -1,6 +1,7 @@
 """Answers for the module's gRPC calls: a real gRPC server (``GrpcForwarder``, with ``grpcio``), or what
-Envoy answers when the cluster is a plain HTTP/1 upstream (measured on 1.40: the suite's echoing upstream
-makes a call end in ``proxy_on_grpc_close`` with status 2, UNKNOWN)."""
+Envoy answers when the cluster is the suite's plain HTTP/1 upstream, which echoes the request body
+(measured on 1.40: a call ends in ``proxy_on_grpc_close`` with status 2, UNKNOWN; a stream first gets
+back each message it sent, Envoy decoding the echoed frames, then the same close)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ UNAVAILABLE = 14
 
 
 def http_upstream_answer(call: GrpcCall) -> GrpcReply:
-    """What a gRPC call to an HTTP/1 upstream that answers 200 (not gRPC) gets from Envoy."""
-    return GrpcReply(UNKNOWN)
+    """What a gRPC call to an HTTP/1 upstream that echoes with 200 (not gRPC) gets from Envoy."""
+    return GrpcReply(UNKNOWN, tuple(call.messages) if call.stream else ())
 
 
 class GrpcForwarder:
@@ -38,7 +39,9 @@ class GrpcForwarder:
         with grpc.insecure_channel(target) as channel:
             try:
                 if call.stream:
-                    responses = channel.stream_stream(path)(iter(call.messages), metadata=metadata, timeout=timeout)
+                    responses = channel.stream_stream(path)(
+                        iter(call.messages), metadata=metadata, timeout=timeout
+                    )
                     messages = tuple(responses)
                     return GrpcReply(0, messages, initial_metadata=_pairs(responses.initial_metadata()),
                                      trailing_metadata=_pairs(responses.trailing_metadata()))  # fmt: skip

@@ -93,7 +93,12 @@ class Properties:
             return None
         first = path[0].decode("utf-8", "surrogateescape")
         in_stream = isinstance(context, HttpContext) and context.stream is not None
-        if self.standard and len(path) == 1 and first in MAP_VALUED_ATTRIBUTES and _nest_key(self.user, first):
+        if (
+            self.standard
+            and len(path) == 1
+            and first in MAP_VALUED_ATTRIBUTES
+            and _nest_key(self.user, first)
+        ):
             if in_stream:
                 raise UnserializableProperty(first)
             return None

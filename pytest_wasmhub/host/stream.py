@@ -273,8 +273,10 @@ class Stream:
         headers = d.forwarded_headers or HeaderMap()
         status = int(headers.get(":status") or 0)
         client_headers = HeaderMap([(k, v) for k, v in headers.pairs if k != b":status"])
+        head = self.request.headers.get(":method") == "HEAD"
+        _frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
         # the codec sends no body in answer to HEAD, whoever wrote one (a local reply keeps its length)
-        body = b"" if self.request.headers.get(":method") == "HEAD" else bytes(d.forwarded_body)
+        body = b"" if head else bytes(d.forwarded_body)
         self.result.response = Response(status, client_headers, body, d.forwarded_trailers)
         self.ended = True
 
@@ -413,14 +415,28 @@ def response_direction(reply: Response, chunk_size: int | None) -> Direction:
 
 
 def local_reply_direction(status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> Direction:
-    """Envoy's ``sendLocalReply``: status, content-length, text/plain for a body, then the module's headers."""
+    """Envoy's ``sendLocalReply``: status, content-length and text/plain for a body, then the module's
+    headers (an empty reply gets its framing from the codec, see ``_frame``)."""
     headers = HeaderMap([(":status", str(status))])
-    headers.add(b"content-length", str(len(body)).encode())
     if body:
+        headers.add(b"content-length", str(len(body)).encode())
         headers.add(b"content-type", b"text/plain")
     for key, value in extra:
         headers.add(to_bytes(key), to_bytes(value))
     return Direction("response", headers, [body] if body else [], None)
+
+
+def _frame(headers: HeaderMap, head: bool, has_body: bool) -> None:
+    """What Envoy's HTTP/1 codec adds to response headers that do not say how the body is framed
+    (measured on 1.40): ``content-length: 0`` when the response ends with its headers, else (a body, or
+    any answer to HEAD) ``transfer-encoding: chunked``."""
+    names = {k for k, _ in headers.pairs}
+    if b"content-length" in names or b"transfer-encoding" in names:
+        return
+    if head or has_body:
+        headers.add(b"transfer-encoding", b"chunked")
+    else:
+        headers.add(b"content-length", b"0")
 
 
 def split(body: bytes, chunk_size: int | None) -> list[bytes]:

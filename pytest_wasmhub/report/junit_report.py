@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .json_report import write_atomically
-from .model import ERROR, FAIL, NOT_APPLICABLE, SKIP, RunReport, count, ordered
+from .model import ERROR, FAIL, NOT_APPLICABLE, SKIP, RunReport, TestResult, count, ordered
 
 
 def junit_xml(report: RunReport) -> str:
@@ -58,6 +58,9 @@ def junit_xml(report: RunReport) -> str:
             pairs.append(("wasm_envoy_version", result.envoy_version))
         for name, value in pairs:
             ET.SubElement(case_properties, "property", {"name": name, "value": value})
+        out = _system_out(result)
+        if out:
+            ET.SubElement(testcase, "system-out").text = out
         if result.outcome == FAIL:
             ET.SubElement(testcase, "failure", {"message": result.message}).text = result.details
         elif result.outcome == ERROR:
@@ -68,6 +71,18 @@ def junit_xml(report: RunReport) -> str:
             ET.SubElement(testcase, "skipped", {"message": "not applicable: " + result.message})
     ET.indent(suite)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+
+
+def _system_out(result: TestResult) -> str:
+    """What the module changed and what Envoy did with each request, for CI systems that show it."""
+    lines = []
+    for change in result.changes:
+        lines.append(f"what the module changed in {change['request']}:")
+        lines += [f"  {line}" for line in change["summary"]]
+    if result.requests:
+        lines.append("requests and Envoy's record:")
+        lines += [f"  {sent['outcome']}: {sent['reason']}" for sent in result.requests]
+    return "\n".join(lines)
 
 
 def write_junit(report: RunReport, path: Path) -> None:

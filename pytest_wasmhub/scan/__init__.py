@@ -1,6 +1,8 @@
 """A registry's catalogue at scale, without pytest in the caller: scan, shard, merge, attest, verify.
 
-from pytest_wasmhub.scan import load_manifest, scan, ScanOptions, merge_dirs, attest, verify
+from pytest_wasmhub.scan import ScanOptions, load_manifest, scan
+from pytest_wasmhub.scan.merge import summarize          # the matrix, and --baseline's changes
+from pytest_wasmhub.scan.attest import attest, verify    # reports attached to images (OCI referrers)
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..envoy.versions import version_key
 from ..oci.media_types import OCI_MANIFEST
 from ..oci.model import PackageError, sha256_digest
 from ..oci.referrers import Manifest, fetch_blob, fetch_manifest, list_referrers, push_artifact
@@ -107,7 +108,7 @@ def verify(
     for _created, digest, report in reports:
         for version in (facts_of(report) or _no_facts()).envoy_versions:
             latest[version] = (digest, report)
-    asked = envoy or sorted(latest)
+    asked = envoy or sorted(latest, key=version_key)
     result = Verification(image, holds=True)
     for wanted in asked:
         matching = [v for v in latest if v == wanted or v.startswith(wanted.rstrip(".") + ".")]
@@ -115,7 +116,7 @@ def verify(
             result.holds = False
             result.lines.append(f"Envoy {wanted}: no attached report covers it")
             continue
-        for version in sorted(matching):
+        for version in sorted(matching, key=version_key):
             digest, report = latest[version]
             ok, why = verdict_holds(report, version, min_level)
             result.holds &= ok

@@ -66,6 +66,11 @@ def scan(manifest: Manifest, out: Path, options: ScanOptions, stream: TextIO | N
         f"wasmhub scan: {len(units)} runs in shard {options.shard} "
         f"({len(manifest.entries)} entries in the manifest), {options.jobs} at a time"
     )
+    if options.backend.envoy_image and units:
+        progress.line(
+            f"wasmhub scan: --envoy-image {options.backend.envoy_image}: every entry runs on its "
+            f"Envoy {units[0].envoy_version}, not the manifest's envoy_versions"
+        )
     digests = _Digests()
     pending: list[tuple[Unit, str | None]] = []
     for unit in units:
@@ -81,13 +86,14 @@ def scan(manifest: Manifest, out: Path, options: ScanOptions, stream: TextIO | N
             pending.append((unit, sha256))
     if pending and not options.backend.envoy_image:
         _provide_releases(sorted({u.envoy_version for u, _ in pending}), options.backend, progress)
+    digests.close()
     with _stop_on_signals():
         try:
             _run_all(pending, out, options, result, progress)
         except KeyboardInterrupt:
             result.interrupted = True
-    progress.close()
-    digests.close()
+        finally:
+            progress.close()
     return result
 
 
@@ -118,6 +124,7 @@ def _run_all(
                 running.remove(run)
                 record = finish(run, timed_out=timed_out)
                 _count(result, progress, run.unit, record)
+                progress.running([r.unit.label for r in running])
     finally:
         for run in running:  # interrupted: no record, so the next scan redoes them
             abandon(run)

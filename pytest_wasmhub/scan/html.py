@@ -45,12 +45,13 @@ def _status(status: str | None) -> str:
     return f"<span class='s' style='color:{colour}'>{escape(status.replace('_', ' '))}</span>"
 
 
-def _link(report: str | None, base: Path, text: str) -> str:
+def _linked(report: str | None, base: Path, inner: str) -> str:
+    """``inner`` (HTML) as a link to the run's HTML report, when there is one."""
     if not report:
-        return escape(text)
+        return inner
     html_report = Path(report).with_suffix(".html")
     href = os.path.relpath(html_report if html_report.exists() else report, base)
-    return f"<a href='{escape(href)}'>{escape(text)}</a>"
+    return f"<a href='{escape(href)}'>{inner}</a>"
 
 
 def _totals(summary: dict[str, Any]) -> str:
@@ -76,7 +77,7 @@ def _matrix(summary: dict[str, Any], base: Path) -> str:
             detail = f"<div class='f'>MUST: {escape(failures)}</div>" if failures else ""
             if cell["message"]:
                 detail += f"<div class='f'>{escape(cell['message'])}</div>"
-            cells.append(f"<td>{_link(cell['report'], base, '')}{_status(cell['status'])}{detail}</td>")
+            cells.append(f"<td>{_linked(cell['report'], base, _status(cell['status']))}{detail}</td>")
         sha = row["module_sha256"] or ""
         rows.append(
             f"<tr><td>{escape(row['name'])}<div class='f'><code>{escape(sha[:16])}</code></div></td>"
@@ -101,7 +102,7 @@ def _changes(summary: dict[str, Any], base: Path) -> str:
             f"<td>{_status(change['kind'])}</td><td>{escape(change['name'])}</td>"
             f"<td>{escape(change['baseline_envoy'])} → {escape(change['candidate_envoy'])}</td>"
             f"<td>{_status(change['baseline'])}</td>"
-            f"<td>{_link(change['candidate_report'], base, '')}{_status(change['candidate'])}</td>"
+            f"<td>{_linked(change['candidate_report'], base, _status(change['candidate']))}</td>"
             f"<td class='f'>{escape(failures)}</td></tr>"
         )
     parts.append(

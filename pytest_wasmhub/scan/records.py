@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..report.json_report import write_atomically
 from .manifest import Unit
 
+SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "record.schema.json"
 RECORD_VERSION = 1
 RECORD_SUFFIX = ".scan.json"
 DONE = "done"  # pytest ran to its end and wrote a report
@@ -171,6 +172,14 @@ def facts_of(report: dict[str, Any]) -> ReportFacts | None:
         must_failures=tuple(sorted(unmet["MUST"])),
         should_failures=tuple(sorted(unmet["SHOULD"])),
     )
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename: a reader (or a resumed scan) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def find_records(directory: Path) -> list[tuple[Path, dict[str, Any]]]:

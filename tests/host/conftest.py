@@ -42,7 +42,9 @@ def grpc_upstream():
     handlers = {
         "Say": grpc.unary_unary_rpc_method_handler(lambda request, context: b"pong:" + request),
         "Fail": grpc.unary_unary_rpc_method_handler(fail),
-        "Chat": grpc.stream_stream_rpc_method_handler(lambda requests, context: (b"re:" + r for r in requests)),
+        "Chat": grpc.stream_stream_rpc_method_handler(
+            lambda requests, context: (b"re:" + r for r in requests)
+        ),
     }
     executor = ThreadPoolExecutor(2)
     server = grpc.server(executor)

@@ -7,7 +7,7 @@ import pytest
 
 from pytest_wasmhub.abi import ABI_VERSIONS
 from pytest_wasmhub.envoy import envoy_version, resolve_envoy_binary
-from pytest_wasmhub.envoy.versions import version_key
+from pytest_wasmhub.envoy.versions import cache_dir_path, cached_versions, version_key
 from pytest_wasmhub.host.answers.differences import HOST_DIFFERENCES
 from pytest_wasmhub.host.answers.measure import NOT_RUN, measure_envoy, measure_host
 from pytest_wasmhub.host.answers.table import envoy_answers
@@ -23,10 +23,16 @@ def _differences(expected: dict, measured: dict) -> list[str]:
     ]
 
 
+def _cached_releases() -> list[str]:
+    """The table's other releases whose binary the Envoy cache holds (each is measured too)."""
+    return [v for v in cached_versions() if v in envoy_answers().envoy_versions]
+
+
 @pytest.mark.parametrize("abi_version", ABI_VERSIONS)
-def test_the_envoy_in_use_answers_as_the_table_says(tmp_path, abi_version):
+@pytest.mark.parametrize("release", [None, *_cached_releases()], ids=lambda r: r or "in-use")
+def test_the_envoy_in_use_answers_as_the_table_says(tmp_path, abi_version, release):
     table = envoy_answers()
-    binary = resolve_envoy_binary(None)
+    binary = resolve_envoy_binary(None) if release is None else cache_dir_path(None) / release / "envoy"
     release = envoy_version(binary)
     newest = max(table.envoy_versions, key=version_key)
     expected = table.expected(abi_version, release if release in table.envoy_versions else newest)

@@ -24,8 +24,11 @@ def test_a_call_reaches_the_grpc_server_and_its_answer_the_module(host_module, g
 
 
 def test_a_failed_call_closes_with_the_servers_status(host_module, grpc_upstream):
-    host = _host(host_module("grpc_callout"), clusters=["grpc_backend"],
-                 grpc_call_handler=GrpcForwarder({"grpc_backend": "127.0.0.1:9"}))  # nothing listens there
+    host = _host(
+        host_module("grpc_callout"),
+        clusters=["grpc_backend"],
+        grpc_call_handler=GrpcForwarder({"grpc_backend": "127.0.0.1:9"}),
+    )  # nothing listens there
     result = host.http_request("GET", "/grpc")
     assert result.request_headers["x-grpc-close"] == "e", host.report()  # 14 UNAVAILABLE
 
@@ -56,3 +59,11 @@ def test_a_grpc_filter_passes_the_lifecycle_case_with_a_grpc_upstream(tmp_path, 
     subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=300, check=False)
     outcomes = {r["case"]["id"]: r["outcome"] for r in json.loads(report.read_text())["results"]}
     assert outcomes == {"HOST-LIFECYCLE-001": "pass"}
+
+
+def test_a_stream_sends_its_messages_and_gets_each_answer(host_module, grpc_upstream):
+    host = _host(host_module("grpc_stream"), clusters=["grpc_backend"],
+                 grpc_call_handler=GrpcForwarder({"grpc_backend": grpc_upstream}))  # fmt: skip
+    result = host.http_request("GET", "/stream")
+    assert result.request_headers.get_all("x-grpc-message") == ["re:a", "re:b"], host.report()
+    assert result.request_headers["x-grpc-close"] == "0"

@@ -148,3 +148,14 @@ def build_workspace(workspace: Path) -> Path:
         staging.rename(output)
         (output / _COMPLETE).write_text(" ".join(command) + "\n")
         return output
+
+
+def seed_target_dir(workspace: Path, destination: Path) -> None:
+    """Copy the cached build of ``workspace`` to ``destination`` (a copy's ``target/``), so that cargo
+    there rebuilds only the workspace's own crates, not every dependency."""
+    root = cache_root()
+    name = workspace.resolve().name
+    with _locked(root / f"{name}.lock"):
+        cached = root / f"{name}-target"
+        if cached.is_dir():
+            shutil.copytree(cached, destination, symlinks=True, dirs_exist_ok=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Scan, registry_support, wasmhub
+from scan_test_support import Scan, registry_support, wasmhub
 
 from pytest_wasmhub.module import load_module
 from pytest_wasmhub.oci import RegistryClient, build_package, parse_reference

@@ -7,7 +7,8 @@ import signal
 import time
 from pathlib import Path
 
-from conftest import (
+import jsonschema
+from scan_test_support import (
     ENTRIES,
     EXAMPLES,
     RELEASES,
@@ -21,6 +22,7 @@ from conftest import (
 
 from pytest_wasmhub import __version__
 from pytest_wasmhub.scan.merge import validation_errors
+from pytest_wasmhub.scan.records import SCHEMA_PATH as RECORD_SCHEMA
 from pytest_wasmhub.scan.shard import INDEX_ENV
 
 
@@ -41,6 +43,8 @@ def _statuses(summary: dict) -> dict[tuple[str, str], str]:
 def test_a_scan_writes_one_report_per_module_and_release_named_by_digest(full_scan: Scan) -> None:
     records = full_scan.records()
     assert len(records) == len(ENTRIES) * len(RELEASES)
+    record_schema = jsonschema.Draft202012Validator(json.loads(RECORD_SCHEMA.read_text()))
+    assert [e.message for r in records.values() for e in record_schema.iter_errors(r)] == []
     seen = set()
     for path, record in records.items():
         assert record["status"] == "done", record["message"]
@@ -132,6 +136,7 @@ def test_a_scan_killed_halfway_redoes_only_the_rest_when_restarted(tmp_path: Pat
     assert "2 runs, 1 already done, 1 done" in result.stdout
     assert first.read_text() == kept
     records = [json.loads(p.read_text()) for p in out.rglob("*.scan.json")]
+    assert len(records) == 2 and not list(out.rglob(".run-*"))  # the killed run's directory is gone
     assert sorted(r["entry"]["name"] for r in records) == sorted(e["name"] for e in entries)
     assert all(r["status"] == "done" for r in records)
 

@@ -74,13 +74,22 @@ def probes(phase: str) -> tuple[Probe, ...]:
         *(
             Probe("proxy_get_header_map_value", f"map {m}", variant, (m, name, *_OUT))
             for m in range(8)
-            for variant, name in (("present key", b":path" if m == 0 else b":status"), ("missing key", b"x-no"))
+            for variant, name in (
+                ("present key", b":path" if m == 0 else b":status"),
+                ("missing key", b"x-no"),
+            )
         ),
         Probe("proxy_get_header_map_value", "unknown map type", "", (99, b"x-no", *_OUT)),
         *(Probe("proxy_get_header_map_pairs", f"map {m}", "", (m, *_OUT)) for m in range(8)),
         *(Probe("proxy_get_header_map_size", f"map {m}", "", (m, _U32_OUT)) for m in (0, 2)),
-        *(Probe("proxy_add_header_map_value", f"map {m}", "", (m, b"x-answers-add", b"1")) for m in (0, 1, 2)),
-        *(Probe("proxy_replace_header_map_value", f"map {m}", "", (m, b"x-answers-add", b"2")) for m in (0, 2)),
+        *(
+            Probe("proxy_add_header_map_value", f"map {m}", "", (m, b"x-answers-add", b"1"))
+            for m in (0, 1, 2)
+        ),
+        *(
+            Probe("proxy_replace_header_map_value", f"map {m}", "", (m, b"x-answers-add", b"2"))
+            for m in (0, 2)
+        ),
         *(Probe("proxy_remove_header_map_value", f"map {m}", "", (m, b"x-answers-add")) for m in (0, 2)),
         # properties: a leaf, a missing leaf, an unknown name, and the map-valued attributes
         Probe("proxy_get_property", "leaf", "request.path", (b"request\0path", *_OUT)),
@@ -88,7 +97,10 @@ def probes(phase: str) -> tuple[Probe, ...]:
         Probe("proxy_get_property", "leaf", "missing header", (b"request\0headers\0x-no", *_OUT)),
         Probe("proxy_get_property", "leaf", "unknown name", (b"answers_unknown", *_OUT)),
         Probe("proxy_get_property", "leaf", "filter metadata", (b"metadata\0filter_metadata\0x", *_OUT)),
-        *(Probe("proxy_get_property", f"attribute {name}", "", (name.encode(), *_OUT)) for name in MAP_VALUED),
+        *(
+            Probe("proxy_get_property", f"attribute {name}", "", (name.encode(), *_OUT))
+            for name in MAP_VALUED
+        ),
         Probe("proxy_set_property", "any path", "", (key, b"v")),
         # contexts
         Probe("proxy_set_effective_context", "own context", "", (own,)),
@@ -96,7 +108,9 @@ def probes(phase: str) -> tuple[Probe, ...]:
         Probe("proxy_set_effective_context", "unknown id", "", (9999,)),
         Probe("proxy_set_effective_context", "own context", "", (own,)),  # back to itself
         # callouts: a configured cluster and an unknown one
-        Probe("proxy_http_call", "unknown cluster", "", (b"nowhere", _CALL_HEADERS, b"", b"", 5000, _U32_OUT)),
+        Probe(
+            "proxy_http_call", "unknown cluster", "", (b"nowhere", _CALL_HEADERS, b"", b"", 5000, _U32_OUT)
+        ),
         Probe("proxy_http_call", "known cluster", "", (b"upstream", _CALL_HEADERS, b"", b"", 5000, _U32_OUT)),
         *(
             Probe("proxy_grpc_call", klass, "", (service, b"svc.Answers", b"Ask", b"", b"", 5000, _U32_OUT))
@@ -134,16 +148,23 @@ def probes(phase: str) -> tuple[Probe, ...]:
         Probe("proxy_increment_metric", "gauge", "", (_metric(1), "(i64.const -1)")),
         Probe("proxy_increment_metric", "histogram", "", (_metric(2), "(i64.const 1)")),
         Probe("proxy_increment_metric", "unknown id", "", (424242, "(i64.const 1)")),
-        *(Probe("proxy_record_metric", kind, "", (_metric(i), "(i64.const 5)"))
-          for i, kind in enumerate(("counter", "gauge", "histogram"))),  # fmt: skip
+        *(
+            Probe("proxy_record_metric", kind, "", (_metric(i), "(i64.const 5)"))
+            for i, kind in enumerate(("counter", "gauge", "histogram"))
+        ),
         Probe("proxy_record_metric", "unknown id", "", (424242, "(i64.const 1)")),
-        *(Probe("proxy_get_metric", kind, "", (_metric(i), _SCRATCH))
-          for i, kind in enumerate(("counter", "gauge", "histogram"))),  # fmt: skip
+        *(
+            Probe("proxy_get_metric", kind, "", (_metric(i), _SCRATCH))
+            for i, kind in enumerate(("counter", "gauge", "histogram"))
+        ),
         Probe("proxy_get_metric", "unknown id", "", (424242, _SCRATCH)),
         # buffers: 0 request body ... 7 plugin configuration
         *(Probe("proxy_get_buffer_bytes", f"buffer {b}", "", (b, 0, 64, *_OUT)) for b in range(9)),
         Probe("proxy_get_buffer_bytes", "unknown buffer type", "", (99, 0, 64, *_OUT)),
-        *(Probe("proxy_get_buffer_status", f"buffer {b}", "", (b, _SCRATCH, _SCRATCH + 4)) for b in (0, 1, 4, 6, 7)),
+        *(
+            Probe("proxy_get_buffer_status", f"buffer {b}", "", (b, _SCRATCH, _SCRATCH + 4))
+            for b in (0, 1, 4, 6, 7)
+        ),
         *(Probe("proxy_set_buffer_bytes", f"buffer {b}", "", (b, 0, 0, b"")) for b in (0, 1, 4)),
         # odds and ends
         Probe("proxy_set_tick_period_milliseconds", "any period", "", (0,)),
@@ -154,6 +175,8 @@ def probes(phase: str) -> tuple[Probe, ...]:
         Probe("proxy_get_log_level", "any", "", (_U32_OUT,)),
         Probe("proxy_get_current_time_nanoseconds", "any", "", (_SCRATCH,)),
         Probe("proxy_get_status", "any", "", (_U32_OUT, *_OUT)),
+        Probe("proxy_get_configuration", "any", "", _OUT),  # ABI 0.1.0
+        Probe("proxy_clear_route_cache", "any", "", ()),  # ABI 0.1.0
     ]
     return tuple(calls)
 
@@ -196,7 +219,9 @@ def _expressions(probe: Probe, strings: _Strings, params: tuple[str, ...]) -> li
         else:
             out.append(arg)
     if len(out) != len(params):
-        raise ValueError(f"probe {probe.function} ({probe.argument_class}): {len(out)} args, ABI {len(params)}")
+        raise ValueError(
+            f"probe {probe.function} ({probe.argument_class}): {len(out)} args, ABI {len(params)}"
+        )
     return out
 
 
@@ -239,10 +264,15 @@ def probe_wat(abi_version: str) -> str:
     strings = _Strings()
     strings.place(b"")
     phases = "\n".join(_phase_function(phase, abi_version, strings) for phase in PHASES)
-    used = sorted({p.function for phase in PHASES for p in measured_probes(abi_version, phase)} | {"proxy_log"})
+    used = sorted(
+        {p.function for phase in PHASES for p in measured_probes(abi_version, phase)} | {"proxy_log"}
+    )
     imports = "\n".join(
         f'  (import "env" "{name}" (func ${name} {_signature(table[("env", name)])}))'
-        for name in (*used, *(["proxy_add_header_map_value"] if "proxy_add_header_map_value" not in used else []))
+        for name in (
+            *used,
+            *(["proxy_add_header_map_value"] if "proxy_add_header_map_value" not in used else []),
+        )
     )
     eos = " i32" if abi_version != "0.1.0" else ""
     reports = "\n".join(_report_header(p, abi_version, strings) for p in HEADER_PHASES)

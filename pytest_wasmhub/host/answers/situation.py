@@ -33,6 +33,8 @@ _ANY = {
     "proxy_get_log_level": "any",
     "proxy_get_current_time_nanoseconds": "any",
     "proxy_get_status": "any",
+    "proxy_get_configuration": "any",
+    "proxy_clear_route_cache": "any",
 }
 _METRIC_KINDS = ("counter", "gauge", "histogram")
 
@@ -56,7 +58,11 @@ def argument_class(host: ProxyWasmHost, store: Storelike, function: str, args: t
         return "root context" if isinstance(context, RootContext) else "own context"
     if function == "proxy_http_call":
         cluster = read(store, args[0], args[1]).decode("utf-8", "replace")
-        return "unknown cluster" if host.clusters is not None and cluster not in host.clusters else "known cluster"
+        return (
+            "unknown cluster"
+            if host.clusters is not None and cluster not in host.clusters
+            else "known cluster"
+        )
     if function in ("proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue"):
         return "registered queue" if host.shared_queues.exists(args[0]) else "unknown token"
     if function == "proxy_define_metric":

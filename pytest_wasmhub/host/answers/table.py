@@ -61,9 +61,13 @@ class EnvoyAnswers:
         self.envoy_versions = tuple(envoy_versions)
         self._possible: dict[tuple[str, str, str, str], set[str]] = {}
         for a in self.answers:
-            self._possible.setdefault((a.function, a.argument_class, a.abi_version, a.phase), set()).add(a.status)
+            self._possible.setdefault((a.function, a.argument_class, a.abi_version, a.phase), set()).add(
+                a.status
+            )
 
-    def possible(self, function: str, argument_class: str, abi_version: str, phase: str) -> frozenset[str] | None:
+    def possible(
+        self, function: str, argument_class: str, abi_version: str, phase: str
+    ) -> frozenset[str] | None:
         """What Envoy can answer for this call in this situation; None when it was not measured."""
         found = self._possible.get((function, argument_class, abi_version, phase))
         return None if found is None else frozenset(found)
@@ -103,10 +107,17 @@ def build(measurements: Mapping[tuple[str, str], Measurement]) -> dict:
         "python -m pytest_wasmhub.host.answers.table ENVOY_BINARY...",
         "envoy_versions": sorted({envoy for envoy, _ in measurements}),
         "answers": [
-            {"function": f, "argument_class": c, "variant": v, "phase": p, "abi_version": a, "status": s,
-             "envoy": sorted(set(e))}
+            {
+                "function": f,
+                "argument_class": c,
+                "variant": v,
+                "phase": p,
+                "abi_version": a,
+                "status": s,
+                "envoy": sorted(set(e)),
+            }
             for (f, c, v, p, a, s), e in merged.items()
-        ],  # fmt: skip
+        ],
     }
 
 
@@ -116,10 +127,17 @@ def envoy_answers() -> EnvoyAnswers:
     text = resources.files("pytest_wasmhub.host").joinpath("data", TABLE_FILE).read_text(encoding="utf-8")
     data = json.loads(text)
     answers = (
-        Answer(a["function"], a["argument_class"], a["variant"], a["phase"], a["abi_version"], a["status"],
-               tuple(a["envoy"]))
+        Answer(
+            a["function"],
+            a["argument_class"],
+            a["variant"],
+            a["phase"],
+            a["abi_version"],
+            a["status"],
+            tuple(a["envoy"]),
+        )
         for a in data["answers"]
-    )  # fmt: skip
+    )
     return EnvoyAnswers(answers, data["envoy_versions"])
 
 

@@ -44,6 +44,8 @@ def proxy_http_call(
         return Status.BAD_ARGUMENT
     if body:
         headers.replace(b"content-length", str(len(body)).encode())
+    if headers.get_first(b"x-envoy-internal") is None:
+        headers.add(b"x-envoy-internal", b"true")  # Envoy's async client marks its requests (measured)
     token = host.dispatch_http_call(root, upstream, headers, body, trailers, timeout_ms)
     call.write_u32(return_token_ptr, token)
     call.note(token=token)

@@ -1,5 +1,5 @@
 """Stream control: ``proxy_continue_stream``, ``proxy_close_stream``, ``proxy_send_local_response``, and
-ABI 0.1.0's ``proxy_continue_request`` / ``proxy_continue_response``. The stream acts on them after the
+ABI 0.1.0's ``proxy_continue_request`` / ``proxy_continue_response`` / ``proxy_clear_route_cache``. The stream acts on them after the
 callback returns; Envoy takes the module's access to the continued message away at once."""
 
 from __future__ import annotations
@@ -54,6 +54,12 @@ def proxy_continue_request(call: Call) -> int:
 @env_function()
 def proxy_continue_response(call: Call) -> int:
     return _continue(call, StreamType.HTTP_RESPONSE)
+
+
+@env_function()
+def proxy_clear_route_cache(call: Call) -> int:
+    """ABI 0.1.0: nothing to clear in this host (no routes); Envoy answers OK in every phase (measured)."""
+    return Status.OK
 
 
 @env_function()

@@ -1,0 +1,46 @@
+"""The suite's verdicts on modules built with the Rust SDK, the way authors build them: a panic is
+reported with its whole message (the SDK logs it on two lines), a module's own error-level logging is
+no failure, and the SDK's export of every callback does not mislead the cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_wasmhub.expect import Traffic
+from pytest_wasmhub.findings import RunFindings
+from pytest_wasmhub.outcomes import Kind
+from pytest_wasmhub.selfcheck import module_case_paths, outcomes_from_junit
+
+pytestmark = pytest.mark.usefixtures("clean_env")
+
+
+def test_a_rust_panic_is_reported_with_its_location_and_message(rust_test_module, envoy_factory, upstream):
+    envoy = envoy_factory(rust_test_module("panic_on_header"))
+    traffic = Traffic(envoy, upstream, timeout=5.0, findings=RunFindings())
+    outcome = traffic.outcome_of("GET", "/user", headers={"x-panic": "1", "x-user": "bob"})
+    assert outcome.kind is Kind.TRAPPED, outcome.reason
+    assert "trapped in proxy_on_request_headers: Uncaught RuntimeError: unreachable" in outcome.reason
+    assert "panicked at panic_on_header/src/lib.rs:" in outcome.reason
+    assert "called `Result::unwrap()` on an `Err` value: x-user is not a number" in outcome.reason
+    later = traffic.outcome_of("GET", "/calm")
+    assert later.kind is Kind.VM_FAILED
+    assert "x-user is not a number" in later.reason, "where the VM died names the panic too"
+
+
+@pytest.fixture(params=["log_error_body", "panic_on_header"])
+def well_behaved(request, rust_test_module):
+    # built before pytester moves HOME (rustup finds its toolchains there)
+    return rust_test_module(request.param)
+
+
+def test_well_behaved_rust_filters_pass_every_module_case(well_behaved, pytester):
+    """log_error_body logs every body at error level; panic_on_header panics only on a header the
+    suite never sends. Neither may fail a case."""
+    junit = pytester.path / "junit.xml"
+    pytester.runpytest_subprocess(
+        "--wasm", str(well_behaved), "--wasm-no-conformance", "-p", "no:cacheprovider",
+        "-o", "junit_family=xunit1", f"--junitxml={junit}", *module_case_paths(),
+    )  # fmt: skip
+    outcomes = outcomes_from_junit(junit)
+    assert len(outcomes) == 13
+    assert {case: o for case, o in outcomes.items() if o != "passed"} == {}
