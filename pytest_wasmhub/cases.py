@@ -22,7 +22,7 @@ import pytest
 MUST = "MUST"
 SHOULD = "SHOULD"
 LEVELS = (MUST, SHOULD)
-AREAS = ("abi", "spec", "envoy", "traffic", "isolation", "policy", "host")
+AREAS = ("abi", "spec", "envoy", "traffic", "network", "service", "isolation", "policy", "host")
 ABI_VERSIONS = ("0.1.0", "0.2.0", "0.2.1")
 CASE_ID = re.compile(r"^[A-Z]+(?:-[A-Z0-9]+)*-\d{3}$")
 NOT_APPLICABLE_PREFIX = "not applicable: "

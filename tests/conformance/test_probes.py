@@ -43,18 +43,26 @@ def test_example_module_passes_every_case(pytester):
     assert {case: o for case, o in outcomes.items() if o != "passed"} == {}
 
 
-def test_root_only_service_skips_http_cases_with_the_reason(pytester):
+def test_root_only_module_runs_as_a_service_and_says_why_not_otherwise(pytester):
     report = pytester.runpytest_subprocess(
-        "--wasm",
-        str(probes_dir() / "root_only.wat"),
-        "--wasm-no-conformance",
-        "-rs",
-        "-p",
-        "no:cacheprovider",
+        "--wasm", str(probes_dir() / "root_only.wat"), "--wasm-no-conformance", "-rs", "-p", "no:cacheprovider",
         *module_case_paths(),
+    )  # fmt: skip
+    report.assert_outcomes(passed=4, skipped=17)  # the service cases run; HTTP and network ones do not apply
+    report.stdout.fnmatch_lines(["runs as service (auto); not http: it exports no HTTP callback; not network: *"])
+    report.stdout.fnmatch_lines(
+        ["*not applicable: the module is not an HTTP filter (it exports no HTTP callback); it runs as service*"]
     )
-    report.assert_outcomes(passed=1, skipped=12)  # it loads (ENVOY-LOAD-001); HTTP cases do not apply
-    report.stdout.fnmatch_lines(["*module has no HTTP filter context*"])
+
+
+def test_a_service_run_as_an_http_filter_fails_naming_the_trap(pytester):
+    """--wasm-kind runs a kind auto would not pick, and its failures count."""
+    report = pytester.runpytest_subprocess(
+        "--wasm", str(probes_dir() / "service_traps_http_context.wat"), "--wasm-kind", "http",
+        "--wasm-no-conformance", "-p", "no:cacheprovider", str(SUITE / "envoy"),
+    )  # fmt: skip
+    report.assert_outcomes(failed=1)
+    report.stdout.fnmatch_lines(["*ENVOY-LOAD-001*the module trapped in proxy_on_context_create: Uncaught*"])
 
 
 def test_every_host_case_can_fail(pytester):

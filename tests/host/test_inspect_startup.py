@@ -74,3 +74,18 @@ def test_the_start_up_runs_with_the_plugin_settings(capsys):
     )
     code, verdict = inspect_verdict(capsys, module, "--root-id", "my_root", "--config", "needed")
     assert code == 0 and verdict.startswith("LOADS: "), verdict
+
+
+def test_the_json_verdict_includes_the_run(capsys):
+    import json
+    from importlib import resources
+
+    import jsonschema
+
+    schema = json.loads(
+        resources.files("pytest_wasmhub.abi").joinpath("schema", "inspection.schema.json").read_text()
+    )
+    code = main(["inspect", str(MODULES / "start_vm_start_false.wat"), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    jsonschema.validate(document, schema)
+    assert code == 1 and document["verdict"] == "refused" and document["refused_by_host"] is True

@@ -25,20 +25,23 @@ import sys
 import tarfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from wasmhub_test_support import EXAMPLE_MODULE, process_gone
 
 from pytest_wasmhub.module import compile_wat
 from pytest_wasmhub.report.json_report import validation_errors
+from pytest_wasmhub.settings import SETTINGS, SettingError, resolve
 from pytest_wasmhub.wasm_binary import MAX_MODULE_BYTES, leb128
 
 USAGE = 4
 PARALLEL = 8  # rows at once: most stop within a second, a few wait on a hanging binary or a signal
-ROW_TIMEOUT = 90.0
+ROW_TIMEOUT = 120.0  # the machine may be busy: a row's Envoys can take long to start
 OWN_TEST = "def test_own():\n    pass\n"
 
 # a module that logs its panic and traps in proxy_on_request_headers (ABI 0.2.1)
@@ -772,7 +775,7 @@ def _run_in_own_process(row: Row, directory: Path) -> Outcome:
     try:
         if row.drive:
             wanted = 2 if row.drive == "kill" else 1
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + ROW_TIMEOUT
             while (
                 len(list(pids.iterdir())) < wanted and time.monotonic() < deadline and process.poll() is None
             ):
@@ -808,11 +811,23 @@ def _run_in_process(row: Row, pytester: pytest.Pytester, monkeypatch: pytest.Mon
 
 @pytest.fixture(scope="module")
 def own_process_rows(tmp_path_factory: pytest.TempPathFactory):
-    """The rows that run as their own pytest, started together at the first row and run meanwhile."""
+    """The rows that run as their own pytest: started together at the first row, and run while the
+    in-process rows are checked. Under xdist a worker does not know which rows it will get: each row
+    then runs when its test does."""
     root = tmp_path_factory.mktemp("bad-inputs")
     pool = ThreadPoolExecutor(max_workers=PARALLEL)
-    futures = {r.id: pool.submit(_run_in_own_process, r, root / r.id) for r in ROWS if not r.in_process}
-    yield futures
+    futures: dict[str, Future[Outcome]] = {}
+
+    def outcome_of(row: Row) -> Outcome:
+        if row.id not in futures:
+            futures[row.id] = pool.submit(_run_in_own_process, row, root / row.id)
+        return futures[row.id].result()
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        for row in ROWS:
+            if not row.in_process:
+                futures[row.id] = pool.submit(_run_in_own_process, row, root / row.id)
+    yield outcome_of
     pool.shutdown(wait=True)
     shutil.rmtree(root, ignore_errors=True)  # the sparse modules
 
@@ -828,7 +843,7 @@ def test_bad_input_is_stopped_with_one_clear_line(request, own_process_rows, mon
     if row.in_process:
         outcome = _run_in_process(row, request.getfixturevalue("pytester"), monkeypatch)
     else:
-        outcome = own_process_rows[row.id].result()
+        outcome = own_process_rows(row)
     directory = outcome.directory
     shown = f"exit {outcome.returncode}\n--- stdout\n{outcome.stdout[-3000:]}\n--- stderr\n{outcome.stderr[-3000:]}"
     assert outcome.returncode == row.expect, shown
@@ -857,3 +872,54 @@ def test_bad_input_is_stopped_with_one_clear_line(request, own_process_rows, mon
     for name in row.writes:  # complete, not half-written
         if name.endswith(".json"):
             assert validation_errors(json.loads((directory / name).read_text())) == []
+
+
+# --- odd values, generated -------------------------------------------------------------------------------
+# what a command line, an environment variable or an ini line can carry: any text without NUL
+ODD_TEXT = st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=40)
+VALUED_SETTINGS = [s for s in SETTINGS if not s.is_flag and s.name != "module"]
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    setting=st.sampled_from([s for s in SETTINGS if s.name != "module"]),
+    value=ODD_TEXT,
+    source=st.sampled_from(["option", "env", "ini"]),
+)
+def test_odd_values_are_taken_or_refused_in_one_line_naming_the_setting(setting, value, source):
+    """Every setting, from each source: a value is either taken or refused with a one-line SettingError
+    that names where it came from; nothing else escapes."""
+    option = {setting.name: value} if source == "option" else {}
+    environ = {setting.env: value} if source == "env" else {}
+    ini = {setting.ini: value} if source == "ini" else {}
+    try:
+        resolve(lambda name: option.get(name), lambda key: ini.get(key, ""), environ)
+    except SettingError as exc:
+        message = str(exc)
+        where = {"option": setting.flag, "env": setting.env, "ini": setting.ini}[source]
+        assert message.startswith(f"{where}: ") and "\n" not in message, message
+
+
+@pytest.mark.usefixtures("clean_env")
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(setting=st.sampled_from(VALUED_SETTINGS), value=ODD_TEXT)
+def test_odd_option_values_through_pytest_never_break_it(pytester, setting, value):
+    """A whole pytest run with a generated value: a usage error of one line, or a run; never a
+    traceback or INTERNALERROR, and never a pass of the gate without a case."""
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"{setting.flag}={value}", "--co", "-q")
+    output = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in output and "Traceback (most recent call last)" not in output, output
+    assert result.ret in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.USAGE_ERROR,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+        pytest.ExitCode.TESTS_FAILED,
+    ), output
+    if result.ret == pytest.ExitCode.USAGE_ERROR:
+        reason = [line for line in result.stderr.lines if line.strip()]
+        assert len(reason) == 1 and reason[0].startswith(f"ERROR: {setting.flag}"), output

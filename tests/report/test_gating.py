@@ -43,8 +43,8 @@ def test_{case_id.replace("-", "_").lower()}({fixture}):
 def expected_exit(must: str, should: str, strict: bool) -> int:
     """The documented rule, written out independently of pytest_wasmhub.report.verdict."""
     met = ("pass", "not_applicable")
-    any_pass = "pass" in (must, should)
-    ok = must in met and (should in met or not strict) and any_pass
+    # a MUST case must have passed: a run whose only MUST case does not apply proves nothing
+    ok = must == "pass" and (should in met or not strict)
     return 0 if ok else 1
 
 
@@ -133,9 +133,7 @@ def test_an_empty_run_never_passes(pytester):
         "-p", "no:cacheprovider", "--wasm", str(EXAMPLE), "-m", "not wasm_must and not wasm_should"
     )
     assert result.ret == 1
-    result.stdout.fnmatch_lines(
-        ["*1 passed*", "verdict: NOT CONFORMANT: no conformance case ran*exit code 1*"]
-    )
+    result.stdout.fnmatch_lines(["*1 passed*", "verdict: PARTIAL: * MUST case(s) deselected*exit code 1*"])
 
 
 def test_an_ordinary_author_run_is_not_gated(pytester):
@@ -242,7 +240,56 @@ def test_an_unwritable_report_path_stops_the_run_at_once(pytester):
     (pytester.path / "a-file").write_text("")
     result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", "a-file/report.json")
     assert result.ret == 4
-    result.stderr.fnmatch_lines(["*--wasm-report: cannot create a-file: File exists*"])
+    result.stderr.fnmatch_lines(["*--wasm-report: 'a-file/report.json': a-file is not a directory*"])
+    assert sorted(p.name for p in pytester.path.iterdir()) == [
+        "a-file",
+        "test_an_unwritable_report_path_stops_the_run_at_once.py",
+    ]
+
+
+def test_a_report_that_cannot_be_written_at_the_end_keeps_the_summary_and_exit_code(pytester):
+    """The report's directory becomes a file during the run: the verdict and its exit code stand, the summary
+    says the report is missing, and no half-written file is left."""
+    pytester.makepyfile(
+        PREAMBLE
+        + case_source("LATE-MUST-001", "MUST", "pass")
+        + """
+def test_takes_the_directory_away():
+    import pathlib
+    pathlib.Path("out").write_text("now a file")
+"""
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", "out/report.json")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(
+        ["verdict: CONFORMANT -> exit code 0*", "--wasm-report: cannot write the report: *"]
+    )
+    assert (pytester.path / "out").read_text() == "now a file"
+
+
+@pytest.mark.parametrize(
+    ("selection", "reason"),
+    [
+        (["-m", "wasm_should"], "1 MUST case(s) deselected*"),
+        (["--wasm-level", "should"], "1 MUST case(s) deselected*"),
+        (["-k", "not test_part_must"], "1 MUST case(s) deselected*"),
+        # the SHOULD case fails first (only a warning) and -x stops the run before the MUST case
+        (["-x"], "1 selected MUST case(s) did not run (the run stopped early)"),
+    ],
+)
+def test_a_run_that_leaves_must_cases_out_is_partial(pytester, selection, reason):
+    """Only SHOULD cases ran: no verdict on the module, and never exit 0."""
+    should = "fail" if selection == ["-x"] else "pass"
+    pytester.makepyfile(
+        PREAMBLE
+        + case_source("PART-SHOULD-001", "SHOULD", should)
+        + case_source("PART-MUST-001", "MUST", "pass")
+    )
+    report = pytester.path / "report.json"
+    result = pytester.runpytest("-p", "no:cacheprovider", "--wasm-report", str(report), *selection)
+    assert result.ret == 1
+    assert read_report(report)["verdict"]["status"] == "partial"
+    result.stdout.fnmatch_lines([f"verdict: PARTIAL: {reason}* -> exit code 1*"])
 
 
 def test_markers_select_an_area(pytester):

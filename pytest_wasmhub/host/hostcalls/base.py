@@ -27,32 +27,30 @@ class HostFunction:
     name: str
     func: Implementation
     arg_names: tuple[str, ...]
-    # statuses Envoy can return to a correct module because of its environment (a missing header, a
-    # CAS race, an empty queue...), besides OK; the status-robustness cases inject them
-    may_return: tuple[str, ...] = ()
+    # (which statuses Envoy answers in which situation is measured data: ``..answers``)
 
 
 ENV_FUNCTIONS: dict[str, HostFunction] = {}
 WASI_FUNCTIONS: dict[str, HostFunction] = {}
 
 
-def _register(table: dict[str, HostFunction], may_return: tuple[str, ...]):
+def _register(table: dict[str, HostFunction]):
     def decorate(func: Implementation) -> Implementation:
         names = tuple(inspect.signature(func).parameters)[1:]  # the first is the Call
-        table[func.__name__] = HostFunction(func.__name__, func, names, may_return)
+        table[func.__name__] = HostFunction(func.__name__, func, names)
         return func
 
     return decorate
 
 
-def env_function(*may_return: str):
+def env_function():
     """Register an ``env`` host function under its Python name."""
-    return _register(ENV_FUNCTIONS, may_return)
+    return _register(ENV_FUNCTIONS)
 
 
-def wasi_function(*may_return: str):
+def wasi_function():
     """Register a WASI function under its Python name."""
-    return _register(WASI_FUNCTIONS, may_return)
+    return _register(WASI_FUNCTIONS)
 
 
 class Call:

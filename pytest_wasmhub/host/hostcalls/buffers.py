@@ -53,7 +53,7 @@ def find_buffer(call: Call, buffer_type: int) -> tuple[bytes | bytearray | None,
     return b"", False  # L4 data, foreign-function arguments: nothing in this host
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_get_buffer_bytes(
     call: Call,
     buffer_type: int,
@@ -78,7 +78,7 @@ def proxy_get_buffer_bytes(
     return Status.OK
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_get_buffer_status(call: Call, buffer_type: int, return_size_ptr: int, return_flags_ptr: int) -> int:
     if buffer_type > _MAX_BUFFER_TYPE:
         return Status.BAD_ARGUMENT

@@ -12,7 +12,7 @@ from .base import Call, env_function
 _REQUIRED = (b":method", b":path", b":authority")
 
 
-@env_function("BAD_ARGUMENT", "INTERNAL_FAILURE")
+@env_function()
 def proxy_http_call(
     call: Call,
     upstream_ptr: int,

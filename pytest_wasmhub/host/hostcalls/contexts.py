@@ -8,7 +8,7 @@ from ..contexts import RootContext
 from .base import Call, env_function
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_done(call: Call) -> int:
     context = call.context
     if not isinstance(context, RootContext) or not context.done_pending:
@@ -17,7 +17,7 @@ def proxy_done(call: Call) -> int:
     return Status.OK
 
 
-@env_function("BAD_ARGUMENT")
+@env_function()
 def proxy_set_effective_context(call: Call, context_id: int) -> int:
     if context_id not in call.host.contexts:
         return Status.BAD_ARGUMENT
@@ -37,7 +37,7 @@ def proxy_get_status(
     return Status.OK
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_call_foreign_function(
     call: Call,
     name_ptr: int,

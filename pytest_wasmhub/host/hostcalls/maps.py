@@ -73,7 +73,7 @@ def _map_or_none(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | Non
     return found
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_get_header_map_value(
     call: Call,
     map_type: int,

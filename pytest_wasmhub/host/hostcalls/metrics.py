@@ -28,7 +28,7 @@ def _signed64(value: int) -> int:
     return value - (1 << 64) if value >> 63 else value
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_increment_metric(call: Call, metric_id: int, offset: int) -> int:
     offset = _signed64(offset)
     metric = call.host.metrics.lookup(metric_id)
@@ -49,7 +49,7 @@ def proxy_increment_metric(call: Call, metric_id: int, offset: int) -> int:
     return Status.BAD_ARGUMENT
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_record_metric(call: Call, metric_id: int, value: int) -> int:
     value &= 0xFFFFFFFFFFFFFFFF
     metric = call.host.metrics.lookup(metric_id)
@@ -66,7 +66,7 @@ def proxy_record_metric(call: Call, metric_id: int, value: int) -> int:
     return Status.OK
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_get_metric(call: Call, metric_id: int, return_value_ptr: int) -> int:
     metric = call.host.metrics.lookup(metric_id)
     call.note(name=metric.name if metric else None)

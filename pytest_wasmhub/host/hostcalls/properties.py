@@ -8,7 +8,7 @@ from ..properties import UnserializableProperty
 from .base import Call, env_function
 
 
-@env_function("NOT_FOUND", "SERIALIZATION_FAILURE", "INTERNAL_FAILURE")
+@env_function()
 def proxy_get_property(
     call: Call, path_ptr: int, path_size: int, return_value_ptr_ptr: int, return_value_size_ptr: int
 ) -> int:
@@ -26,7 +26,7 @@ def proxy_get_property(
     return Status.OK
 
 
-@env_function("NOT_FOUND", "BAD_ARGUMENT")
+@env_function()
 def proxy_set_property(call: Call, path_ptr: int, path_size: int, value_ptr: int, value_size: int) -> int:
     path = call.read(path_ptr, path_size)
     value = call.read(value_ptr, value_size)

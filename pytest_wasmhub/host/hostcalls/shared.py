@@ -6,7 +6,7 @@ from ..codes import Status
 from .base import Call, env_function
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_get_shared_data(
     call: Call,
     key_ptr: int,
@@ -27,7 +27,7 @@ def proxy_get_shared_data(
     return Status.OK
 
 
-@env_function("CAS_MISMATCH")
+@env_function()
 def proxy_set_shared_data(
     call: Call, key_ptr: int, key_size: int, value_ptr: int, value_size: int, cas: int
 ) -> int:
@@ -52,7 +52,7 @@ def proxy_register_shared_queue(call: Call, name_ptr: int, name_size: int, retur
     return Status.OK
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_resolve_shared_queue(
     call: Call, vm_id_ptr: int, vm_id_size: int, name_ptr: int, name_size: int, return_queue_id_ptr: int
 ) -> int:
@@ -66,7 +66,7 @@ def proxy_resolve_shared_queue(
     return Status.OK
 
 
-@env_function("NOT_FOUND")
+@env_function()
 def proxy_enqueue_shared_queue(call: Call, queue_id: int, value_ptr: int, value_size: int) -> int:
     value = call.read(value_ptr, value_size)
     call.note(value=value)
@@ -75,7 +75,7 @@ def proxy_enqueue_shared_queue(call: Call, queue_id: int, value_ptr: int, value_
     return Status.OK
 
 
-@env_function("EMPTY", "NOT_FOUND")
+@env_function()
 def proxy_dequeue_shared_queue(
     call: Call, queue_id: int, return_value_ptr_ptr: int, return_value_size_ptr: int
 ) -> int:

@@ -1,0 +1,42 @@
+;; Probe: a network filter that rewrites the byte stream: every a-z byte from the client becomes A-Z
+;; before it reaches the upstream. Changing bytes is a network filter's right: it passes every case.
+;; expect-fail:
+(module
+  (import "env" "proxy_get_buffer_bytes" (func $get_buffer (param i32 i32 i32 i32 i32) (result i32)))
+  (import "env" "proxy_set_buffer_bytes" (func $set_buffer (param i32 i32 i32 i32 i32) (result i32)))
+  ;; 64: returned pointer, 68: returned size
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.and (i32.add (i32.add (global.get $heap) (local.get $size)) (i32.const 7)) (i32.const -8)))
+    (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+      (then (drop (memory.grow (i32.add (i32.shr_u (local.get $size) (i32.const 16)) (i32.const 1))))))
+    (local.get $ptr))
+  (func (export "proxy_on_vm_start") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_new_connection") (param $ctx i32) (result i32) (i32.const 0))
+  ;; buffer type 2 = downstream data
+  (func (export "proxy_on_downstream_data") (param $ctx i32) (param $size i32) (param $eos i32) (result i32)
+    (local $ptr i32) (local $i i32) (local $byte i32)
+    (if (i32.eqz (local.get $size)) (then (return (i32.const 0))))
+    (if (call $get_buffer (i32.const 2) (i32.const 0) (local.get $size) (i32.const 64) (i32.const 68))
+      (then (return (i32.const 0))))
+    (local.set $ptr (i32.load (i32.const 64)))
+    (loop $each
+      (local.set $byte (i32.load8_u (i32.add (local.get $ptr) (local.get $i))))
+      (if (i32.and (i32.ge_u (local.get $byte) (i32.const 97)) (i32.le_u (local.get $byte) (i32.const 122)))
+        (then (i32.store8 (i32.add (local.get $ptr) (local.get $i)) (i32.sub (local.get $byte) (i32.const 32)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $each (i32.lt_u (local.get $i) (i32.load (i32.const 68)))))
+    (drop (call $set_buffer (i32.const 2) (i32.const 0) (local.get $size) (local.get $ptr) (i32.load (i32.const 68))))
+    (i32.const 0))
+  (func (export "proxy_on_upstream_data") (param $ctx i32) (param $size i32) (param $eos i32) (result i32)
+    (i32.const 0))
+  (func (export "proxy_on_downstream_connection_close") (param $ctx i32) (param $peer i32))
+  (func (export "proxy_on_upstream_connection_close") (param $ctx i32) (param $peer i32))
+  (func (export "proxy_on_done") (param $ctx i32) (result i32) (i32.const 1))
+)

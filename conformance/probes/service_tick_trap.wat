@@ -1,0 +1,25 @@
+;; Probe: a Wasm service whose timer traps: a 20 ms tick, and the third proxy_on_tick hits
+;; `unreachable`. It starts, then dies outside any stream; Envoy itself keeps serving.
+;; expect-fail: SERVICE-TICK-001
+(module
+  (import "env" "proxy_set_tick_period_milliseconds" (func $set_tick (param i32) (result i32)))
+  (global $ticks (mut i32) (i32.const 0))
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.and (i32.add (i32.add (global.get $heap) (local.get $size)) (i32.const 7)) (i32.const -8)))
+    (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+      (then (drop (memory.grow (i32.add (i32.shr_u (local.get $size) (i32.const 16)) (i32.const 1))))))
+    (local.get $ptr))
+  (func (export "proxy_on_vm_start") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32)
+    (drop (call $set_tick (i32.const 20)))
+    (i32.const 1))
+  (func (export "proxy_on_tick") (param $root i32)
+    (global.set $ticks (i32.add (global.get $ticks) (i32.const 1)))
+    (if (i32.ge_u (global.get $ticks) (i32.const 3)) (then unreachable)))
+)

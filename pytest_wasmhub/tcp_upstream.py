@@ -1,0 +1,83 @@
+"""A real TCP backend for network filters: it echoes every byte back and records what reached it, one
+entry per connection. When the client half-closes, it sends what is left and half-closes too."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TcpConnection:
+    """One connection the upstream accepted: the bytes that reached it, and how it ended."""
+
+    received: bytearray = field(default_factory=bytearray)
+    closed_by_peer: bool = False  # the client side (Envoy) half-closed or closed
+    reset: bool = False
+
+
+class TcpUpstream:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self._server = socket.create_server((host, 0))
+        self._server.settimeout(0.2)
+        self.connections: list[TcpConnection] = []
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="wasmhub-tcp-upstream", daemon=True)
+
+    @property
+    def address(self) -> tuple[str, int]:
+        host, port = self._server.getsockname()[:2]
+        return host, port
+
+    @property
+    def received(self) -> bytes:
+        """Every byte that reached the upstream, over all connections, in order of connection."""
+        with self._lock:
+            return b"".join(bytes(c.received) for c in self.connections)
+
+    def clear(self) -> None:
+        with self._lock:
+            self.connections.clear()
+
+    def start(self) -> TcpUpstream:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=2)
+        self._server.close()
+
+    def __enter__(self) -> TcpUpstream:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                client, _ = self._server.accept()
+            except (TimeoutError, OSError):
+                continue
+            record = TcpConnection()
+            with self._lock:
+                self.connections.append(record)
+            threading.Thread(target=self._echo, args=(client, record), daemon=True).start()
+
+    def _echo(self, client: socket.socket, record: TcpConnection) -> None:
+        client.settimeout(30)
+        with client:
+            try:
+                while chunk := client.recv(65536):
+                    with self._lock:
+                        record.received += chunk
+                    client.sendall(chunk)
+                record.closed_by_peer = True
+                client.shutdown(socket.SHUT_WR)
+            except (ConnectionResetError, BrokenPipeError):
+                record.reset = True
+            except OSError:
+                record.reset = True
