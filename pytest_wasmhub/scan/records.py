@@ -183,10 +183,18 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def find_records(directory: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Every scan record under ``directory``, in a stable order."""
+    """Every scan record under ``directory``, in a stable order.
+
+    Hidden directories (runs in progress) are not entered: a scan may remove them while this walks.
+    """
     found = []
-    for path in sorted(Path(directory).rglob(f"*{RECORD_SUFFIX}")):
-        record = read_json(path)
-        if record is not None and record.get("record_version") == RECORD_VERSION:
-            found.append((path, record))
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.endswith(RECORD_SUFFIX) or name.startswith("."):
+                continue
+            path = Path(root) / name
+            record = read_json(path)
+            if record is not None and record.get("record_version") == RECORD_VERSION:
+                found.append((path, record))
     return found

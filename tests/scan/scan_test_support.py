@@ -86,7 +86,7 @@ class Scan:
         """Record file path (relative to the scan directory) -> record."""
         return {
             str(p.relative_to(self.out)): json.loads(p.read_text())
-            for p in sorted(self.out.rglob("*.scan.json"))
+            for p in sorted(self.out.glob("*/*.scan.json"))
         }
 
 

@@ -119,11 +119,11 @@ def test_a_scan_killed_halfway_redoes_only_the_rest_when_restarted(tmp_path: Pat
     out = tmp_path / "out"
     scanner = wasmhub_process("scan", str(manifest), "--out", str(out), "--jobs", "1")
     deadline = time.monotonic() + 120
-    while not list(out.rglob("*.scan.json")) and time.monotonic() < deadline and scanner.poll() is None:
+    while not list(out.glob("*/*.scan.json")) and time.monotonic() < deadline and scanner.poll() is None:
         time.sleep(0.1)
     scanner.send_signal(signal.SIGKILL)  # a pod evicted mid-run: no chance to clean up
     scanner.communicate(timeout=30)
-    (first,) = out.rglob("*.scan.json")
+    (first,) = out.glob("*/*.scan.json")
     kept = first.read_text()
     # the run in flight died with the scan (and its Envoy with it): nothing is left running
     deadline = time.monotonic() + 10
@@ -135,8 +135,8 @@ def test_a_scan_killed_halfway_redoes_only_the_rest_when_restarted(tmp_path: Pat
     assert result.returncode == 0, result.stderr
     assert "2 runs, 1 already done, 1 done" in result.stdout
     assert first.read_text() == kept
-    records = [json.loads(p.read_text()) for p in out.rglob("*.scan.json")]
-    assert len(records) == 2 and not list(out.rglob(".run-*"))  # the killed run's directory is gone
+    records = [json.loads(p.read_text()) for p in out.glob("*/*.scan.json")]
+    assert len(records) == 2 and not list(out.glob("*/.run-*"))  # the killed run's directory is gone
     assert sorted(r["entry"]["name"] for r in records) == sorted(e["name"] for e in entries)
     assert all(r["status"] == "done" for r in records)
 
@@ -154,7 +154,7 @@ def test_baseline_lists_exactly_the_modules_whose_verdict_changed(full_scan: Sca
 
     def verdicts(scan_dir: Path) -> dict[str, str]:
         found = {}
-        for path in scan_dir.rglob("*.scan.json"):
+        for path in scan_dir.glob("*/*.scan.json"):
             record = json.loads(path.read_text())
             if record["envoy_version"] == "1.40.0":
                 status = record["status"]
@@ -196,7 +196,11 @@ def test_a_module_that_cannot_be_read_is_recorded_not_fatal(tmp_path: Path) -> N
     manifest = write_manifest(tmp_path / "m.json", entries, ["1.40.0"])
     result = wasmhub("scan", str(manifest), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
-    (record,) = [json.loads(p.read_text()) for p in (tmp_path / "out").rglob("*.scan.json")]
+    (record,) = [json.loads(p.read_text()) for p in (tmp_path / "out").glob("*/*.scan.json")]
     assert record["status"] == "unusable" and "missing.wat: no such file" in record["message"]
+    again = wasmhub("scan", str(manifest), "--out", str(tmp_path / "out"))
+    assert "1 runs, 1 already done, nothing run" in again.stdout  # a result, like a verdict
+    retried = wasmhub("scan", str(manifest), "--out", str(tmp_path / "out"), "--retry-errors")
+    assert "1 runs, 0 already done, 1 unusable" in retried.stdout
     bad = wasmhub("scan", str(EXAMPLES / "add_header.wat"), "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and bad.stderr.startswith("wasmhub scan: ") and bad.stderr.count("\n") == 1

@@ -58,7 +58,7 @@ def test_a_timed_out_run_leaves_no_container(docker_client, tmp_path: Path) -> N
         time.sleep(0.5)
     _, stderr = scanner.communicate()
     assert scanner.returncode == 0, stderr
-    (record,) = [json.loads(p.read_text()) for p in out.rglob("*.scan.json")]
+    (record,) = [json.loads(p.read_text()) for p in out.glob("*/*.scan.json")]
     assert record["status"] == "timeout", record
     assert seen, "no Envoy container of the run was seen while it ran"
     left = [c.id for c in docker_client.containers.list(all=True, filters={"label": MANAGED}) if c.id in seen]
