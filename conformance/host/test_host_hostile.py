@@ -16,7 +16,7 @@ from pytest_wasmhub.host.checks import HOSTILE_TRAFFIC, STANDARD_TRAFFIC, send
     spec="The module must not trap on valid input it did not expect: 95 headers, a 48 KiB header value, empty "
     "values, values that are not UTF-8, a repeated header, a 1 MiB body in 64 chunks, a binary body with an "
     "empty trailer, and no properties at all.",
-    reference="shared/reference/crash.md §1 (a trap fails the stream and the VM)",
+    reference="docs/host-facts.md#a-trap-fails-the-stream",
 )
 @pytest.mark.parametrize("request_", HOSTILE_TRAFFIC, ids=lambda r: r.path.rsplit("/", 1)[-1])
 def test_no_trap_on_hostile_input(module_host, request_):

@@ -15,7 +15,7 @@ from pytest_wasmhub.host.checks import memory_growth
     spec="After up to 60 warm-up streams, the module's linear memory should not grow in every one of 4 "
     "rounds of up to 90 more streams (fewer for a slow module): memory kept per stream and never freed "
     "ends at Envoy's 1 GiB cap, where allocation fails and the VM traps.",
-    reference="shared/reference/crash.md §5 (1 GiB cap per VM, memory never returned)",
+    reference="docs/host-facts.md#memory-limit",
 )
 def test_memory_is_bounded(module_host):
     host = module_host()

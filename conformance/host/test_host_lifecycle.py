@@ -18,7 +18,7 @@ TRAFFIC = "a GET, a POST with a two-chunk body, and a PUT with a body and traile
     title="Plain requests pass through the module to the end",
     spec="Through Envoy's HTTP lifecycle (context create, headers, body, trailers, response, log, done, "
     f"delete) with {TRAFFIC}, callouts answered 200: no callback traps and every stream completes.",
-    reference="shared/reference/abi.md §1.9 (Envoy HTTP order); crash.md §1 (a trap fails every later stream)",
+    reference="docs/host-facts.md#callback-order; docs/host-facts.md#a-trap-fails-the-vm-for-the-worker",
 )
 def test_plain_requests_complete(module_host):
     host = module_host()
@@ -44,7 +44,7 @@ def test_plain_requests_complete(module_host):
     spec="HTTP callbacks return a proxy_action_t (CONTINUE 0 or PAUSE 1); proxy_on_vm_start, "
     "proxy_on_configure and proxy_on_done return a boolean (0 or 1). Envoy reads any other value as one "
     "of its own filter statuses (e.g. 2 ends the stream, 3 and 4 stop all iteration).",
-    reference="proxy-wasm spec v0.2.1 §Types (proxy_action_t); abi.md §1.7 (cpp-host status mapping)",
+    reference="https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1#types; docs/host-facts.md#callback-results",
 )
 def test_callbacks_return_valid_values(module_host):
     host = module_host()
@@ -71,7 +71,7 @@ def test_callbacks_return_valid_values(module_host):
     title="No callback runs away with the CPU",
     spec=f"Each callback finishes within {CONFORMANCE_FUEL:,} wasm instructions on {TRAFFIC}. Envoy has no "
     "execution limit: a callback that loops wedges its worker thread for good, including other listeners.",
-    reference="shared/reference/crash.md §5 (an infinite loop wedges the worker; SIGTERM is ignored)",
+    reference="docs/host-facts.md#no-cpu-limit",
 )
 def test_callbacks_stay_within_budget(module_host):
     host = module_host()

@@ -18,7 +18,7 @@ from pytest_wasmhub.host.trace import RESTRICTED, UNAVAILABLE
     spec="During _initialize/main/_start Envoy allows only proxy_log and WASI calls, and while it runs the "
     "module's allocator only proxy_log, fd_write, clock_time_get and poll_oneoff; any other call traps "
     "('restricted_callback'): at start-up Envoy refuses the module, in an allocation the VM fails.",
-    reference="abi.md §1.2-1.3 (cpp-host startVm and allocMemory restrictions); host profile envoy start_up",
+    reference="docs/host-facts.md#start-up-restrictions",
 )
 def test_no_restricted_calls(wasm_module, host_options, module_refusal):
     try:
@@ -52,7 +52,7 @@ def test_no_restricted_calls(wasm_module, host_options, module_refusal):
     spec="A module should not ask for a map or buffer outside the callbacks that own it: Envoy drops its "
     "access to the request headers once they go upstream (proxy_get_header_map_value then answers "
     "BAD_ARGUMENT, which SDKs turn into a panic), and has no stream in root callbacks.",
-    reference="Envoy context.cc getMap/getConstMap (request_headers_ reset on Continue); envoyproxy/envoy#26485",
+    reference="Envoy context.cc getMap/getConstMap (https://github.com/envoyproxy/envoy/blob/main/source/extensions/common/wasm/context.cc) (request_headers_ reset on Continue); https://github.com/envoyproxy/envoy/issues/26485",
 )
 def test_no_calls_to_unavailable_targets(module_host):
     host = module_host()

@@ -1,5 +1,5 @@
 """How the module copes with each status a host call can return. SDKs that treat an unexpected status
-as fatal panic, and in Envoy a panic fails the stream and the VM (envoyproxy/envoy#26485, #33600)."""
+as fatal panic, and in Envoy a panic fails the stream and the VM (https://github.com/envoyproxy/envoy/issues/26485, #33600)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_survives_environment_statuses(wasm_module, module_host, host_options):
     "Envoy's result enum, including those beyond the spec (5 BAD_EXPRESSION, 9 RESULT_MISMATCH, "
     "11 BROKEN_CONNECTION), INTERNAL_FAILURE (what Envoy's capability restriction answers for a "
     "forbidden call) and UNIMPLEMENTED (what other hosts answer)." + METHOD,
-    reference="abi.md §1.5 (capability restriction stubs), §1.7 (status codes and SDK subsets)",
+    reference="docs/host-facts.md#status-codes",
 )
 def test_survives_other_statuses(wasm_module, module_host, host_options):
     functions, abi_version = _functions(module_host)

@@ -1,6 +1,6 @@
 ;; Probe: an endless loop in proxy_on_request_headers. Envoy has no execution time limit: the worker
 ;; thread that runs it is wedged for good, and with it every listener that worker serves
-;; (shared/reference/crash.md §5): the other known isolation break.
+;; (docs/host-facts.md#no-cpu-limit): the other known isolation break.
 ;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)

@@ -1,5 +1,5 @@
 ;; Probe: a module that exports no proxy_abi_version_* marker. Envoy refuses to start:
-;; "Wasm VM failed Missing or unknown Proxy-Wasm ABI version" (crash.md §3).
+;; "Wasm VM failed Missing or unknown Proxy-Wasm ABI version" (docs/host-facts.md#start-failures-stop-envoy).
 ;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)

@@ -1,5 +1,5 @@
 ;; Probe: returns false from proxy_on_configure, as a module does when it rejects its configuration.
-;; Envoy refuses to start: "Wasm VM failed Failed to configure base Wasm plugin" (crash.md §3).
+;; Envoy refuses to start: "Wasm VM failed Failed to configure base Wasm plugin" (docs/host-facts.md#start-failures-stop-envoy).
 ;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)

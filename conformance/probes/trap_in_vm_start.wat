@@ -1,5 +1,5 @@
 ;; Probe: traps in proxy_on_vm_start. Envoy refuses to start, whatever the failure policy, logging
-;; "Function: proxy_on_vm_start failed: Uncaught RuntimeError: unreachable" (crash.md §3). Every case
+;; "Function: proxy_on_vm_start failed: Uncaught RuntimeError: unreachable" (docs/host-facts.md#start-failures-stop-envoy). Every case
 ;; that starts Envoy with it fails, quoting that reason.
 ;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
 (module

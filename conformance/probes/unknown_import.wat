@@ -1,5 +1,5 @@
 ;; Probe: imports a host function Envoy does not provide. Envoy refuses to start:
-;; "Failed to load Wasm module due to a missing import: env.proxy_does_not_exist" (crash.md §3).
+;; "Failed to load Wasm module due to a missing import: env.proxy_does_not_exist" (docs/host-facts.md#start-failures-stop-envoy).
 ;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
 (module
   (import "env" "proxy_does_not_exist" (func $missing (param i32) (result i32)))

@@ -45,4 +45,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.section("wasmhub package")
     terminalreporter.write_line(f"{facts['reference']}: {facts['variant']} variant ({facts['kind']})")
     terminalreporter.write_line(f"manifest digest {facts['manifest_digest']} (Istio / Envoy Gateway sha256)")
-    terminalreporter.write_line(f"module sha256   {facts['module_sha256']} (Envoy RemoteDataSource.sha256)")
+    terminalreporter.write_line(
+        f"module sha256   {facts['module_sha256']} (Envoy RemoteDataSource.sha256 (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto))"
+    )

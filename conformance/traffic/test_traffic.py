@@ -52,7 +52,7 @@ def test_forward(traffic):
     level=MUST,
     title="A POST with a small body passes through",
     spec=f"{NO_TRAP} for a POST with a small body (request body callbacks run).",
-    reference="proxy-wasm spec v0.2.1 proxy_on_request_body",
+    reference="proxy-wasm spec v0.2.1 proxy_on_request_body (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
 )
 def test_post_small_body(traffic):
     traffic.observe(
@@ -70,7 +70,7 @@ def test_post_small_body(traffic):
     title="Large bodies pass through",
     spec=f"{NO_TRAP} for a 4 MiB request body echoed back as a 4 MiB response body (body callbacks run "
     "over many chunks).",
-    reference="proxy-wasm spec v0.2.1 proxy_on_request_body / proxy_on_response_body",
+    reference="proxy-wasm spec v0.2.1 proxy_on_request_body / proxy_on_response_body (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
 )
 def test_large_bodies(traffic):
     body = bytes(range(256)) * (LARGE // 256)
@@ -83,7 +83,7 @@ def test_large_bodies(traffic):
     level=MUST,
     title="A chunked request body passes through",
     spec=f"{NO_TRAP} for a request body sent with chunked transfer encoding, in 64 chunks.",
-    reference="RFC 9112 §7.1; proxy-wasm spec v0.2.1 proxy_on_request_body (end_of_stream)",
+    reference="https://www.rfc-editor.org/rfc/rfc9112#section-7.1; proxy-wasm spec v0.2.1 proxy_on_request_body, end_of_stream (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
 )
 def test_chunked_body(traffic):
     chunks = (bytes([65 + i % 26]) * 4096 for i in range(64))
@@ -100,7 +100,7 @@ def test_chunked_body(traffic):
     level=MUST,
     title="HTTP/2 requests pass through",
     spec=f"{NO_TRAP} for GET and POST over HTTP/2 (cleartext, prior knowledge).",
-    reference="Envoy HttpConnectionManager codec_type AUTO",
+    reference="Envoy HttpConnectionManager codec_type AUTO (https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/filters/network/http_connection_manager/v3/http_connection_manager.proto)",
 )
 def test_http2(traffic):
     for method, content in (("GET", None), ("POST", b"h2 body")):
@@ -115,7 +115,7 @@ def test_http2(traffic):
     title="Many concurrent streams pass through",
     spec=f"{NO_TRAP} for 64 concurrent HTTP/2 streams on one connection and 16 concurrent HTTP/1.1 "
     "connections; every stream is answered.",
-    reference="proxy-wasm spec v0.2.1 §Contexts (one HTTP context per stream)",
+    reference="proxy-wasm spec v0.2.1 Contexts, one HTTP context per stream (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
 )
 def test_concurrent_streams(traffic):
     traffic.send("GET", "/conformance/concurrent/first")

@@ -24,7 +24,7 @@ PASS = "pass"
 FAIL = "fail"
 NOT_APPLICABLE = "not_applicable"
 
-ENVOY_FACTS = "measured with Envoy 1.40.0 (tests/abi); /work/shared/reference/crash.md section 3"
+ENVOY_FACTS = "measured with Envoy 1.40.0 (tests/abi); docs/host-facts.md#start-failures-stop-envoy"
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ _CASES = (
         "Every SDK toolchain defines the module's memory and exports it as 'memory'. Envoy also accepts "
         "another name or an imported memory, but nginx refuses every non-function import ('NYI: module "
         "import type not supported'), so those forms are not portable.",
-        "Kong/ngx_wasm_module src/wasm/vm/ngx_wavm.c",
+        "https://github.com/Kong/ngx_wasm_module/blob/main/src/wasm/vm/ngx_wavm.c",
     ),
     StaticCase(
         "ABI-ALLOC-001",
@@ -153,7 +153,8 @@ _CASES = (
         "looks up malloc first, then proxy_on_memory_allocate; it refuses a module with neither ('Wasm "
         "module is missing malloc function.') or whose first one has another type ('Bad function signature "
         "for: malloc').",
-        "proxy-wasm spec section Memory management; proxy-wasm-cpp-host src/wasm.cc; " + ENVOY_FACTS,
+        "proxy-wasm spec section Memory management (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1); proxy-wasm-cpp-host src/wasm.cc (https://github.com/proxy-wasm/proxy-wasm-cpp-host/blob/main/src/wasm.cc); "
+        + ENVOY_FACTS,
     ),
     StaticCase(
         "ABI-ALLOC-002",
@@ -163,7 +164,7 @@ _CASES = (
         "malloc is deprecated in favor of proxy_on_memory_allocate and is called only in its absence. Envoy "
         "and nginx call malloc first, so a module whose two allocators differ behaves differently from host "
         "to host.",
-        "proxy-wasm spec section Memory management; proxy-wasm-cpp-host src/wasm.cc",
+        "proxy-wasm spec section Memory management (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1); proxy-wasm-cpp-host src/wasm.cc (https://github.com/proxy-wasm/proxy-wasm-cpp-host/blob/main/src/wasm.cc)",
     ),
     StaticCase(
         "ABI-CALLBACK-001",
@@ -173,7 +174,8 @@ _CASES = (
         "Callbacks have fixed types per ABI version (e.g. proxy_on_request_headers takes 2 parameters in "
         "0.1.0 and 3 from 0.2.0). Envoy resolves each exported callback with that type and refuses the "
         "module on a mismatch ('Bad function signature for: NAME').",
-        "proxy-wasm spec abi-versions/v*/README.md; proxy-wasm-cpp-host src/v8/v8.cc; " + ENVOY_FACTS,
+        "proxy-wasm spec abi-versions/v*/README.md (https://github.com/proxy-wasm/spec/tree/main/abi-versions); proxy-wasm-cpp-host src/v8/v8.cc; "
+        + ENVOY_FACTS,
     ),
     StaticCase(
         "ABI-CALLBACK-002",
@@ -182,7 +184,7 @@ _CASES = (
         IGNORED,
         "Callbacks are called only if exposed by the module under their exact name; a misspelt name, or a "
         "callback of another ABI version, is silently never called.",
-        "proxy-wasm spec section Callbacks exposed by the Wasm module",
+        "proxy-wasm spec section Callbacks exposed by the Wasm module (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
     ),
     StaticCase(
         "ABI-CALLBACK-003",
@@ -191,7 +193,7 @@ _CASES = (
         PORTABILITY,
         "The spec makes every callback optional, but nginx (ngx_wasm_module) refuses a module that lacks "
         "any of these three ('filter missing one of: on_context_create, on_vm_start, on_plugin_start').",
-        "Kong/ngx_wasm_module src/common/proxy_wasm/ngx_proxy_wasm.c",
+        "https://github.com/Kong/ngx_wasm_module/blob/main/src/common/proxy_wasm/ngx_proxy_wasm.c",
     ),
     StaticCase(
         "ABI-IMPORT-001",
@@ -211,7 +213,7 @@ _CASES = (
         PORTABILITY,
         "Functions and WASI calls outside the spec's list for the version, and table or global imports, "
         "link on some hosts only (Envoy links pthread_equal and 45 WASI functions; nginx links fewer).",
-        "proxy-wasm spec abi-versions/v*/README.md; Kong/ngx_wasm_module "
+        "proxy-wasm spec abi-versions/v*/README.md (https://github.com/proxy-wasm/spec/tree/main/abi-versions); Kong/ngx_wasm_module "
         "src/wasm/wasi/ngx_wasi_preview1_host.c",
     ),
     StaticCase(
@@ -231,7 +233,8 @@ _CASES = (
         REFUSED,
         "_initialize and _start are () -> (), main is (i32, i32) -> i32. Envoy type-checks the start-up "
         "functions it will call and refuses the module on a mismatch ('Bad function signature for: _start').",
-        "proxy-wasm spec section Integration; proxy-wasm-cpp-host src/wasm.cc; " + ENVOY_FACTS,
+        "proxy-wasm spec section Integration (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1); proxy-wasm-cpp-host src/wasm.cc (https://github.com/proxy-wasm/proxy-wasm-cpp-host/blob/main/src/wasm.cc); "
+        + ENVOY_FACTS,
     ),
     StaticCase(
         "ABI-START-002",
@@ -241,7 +244,7 @@ _CASES = (
         "_start is called only if _initialize is not exported, and main only if _initialize is. nginx "
         "instead runs whichever of _start and _initialize comes first in the export section, and never "
         "main.",
-        "proxy-wasm spec section Integration; Kong/ngx_wasm_module src/wasm/vm/ngx_wavm.c",
+        "proxy-wasm spec section Integration (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1); https://github.com/Kong/ngx_wasm_module/blob/main/src/wasm/vm/ngx_wavm.c",
     ),
     StaticCase(
         "ABI-START-003",
@@ -260,7 +263,7 @@ _CASES = (
         PORTABILITY,
         "Istio (ISTIO_WASM_MAX_BINARY_SIZE_BYTES, default 256 MiB) and Envoy Gateway (256 MiB) limit the "
         "size of a module they fetch: Envoy Gateway refuses a larger one and Istio truncates it.",
-        "istio pilot/pkg/features/pilot.go; envoy-gateway internal/wasm/httpfetcher.go",
+        "https://github.com/istio/istio/blob/master/pilot/pkg/features/pilot.go; https://github.com/envoyproxy/gateway/blob/main/internal/wasm/httpfetcher.go",
     ),
     StaticCase(
         "ABI-ROLE-001",
@@ -269,7 +272,7 @@ _CASES = (
         IGNORED,
         "A plugin is an HTTP filter, a stream (TCP) filter or a background task; a module with none of their "
         "callbacks loads but the host never runs any of its code after start-up.",
-        "proxy-wasm spec section Terminology",
+        "proxy-wasm spec section Terminology (https://github.com/proxy-wasm/spec/tree/main/abi-versions/v0.2.1)",
     ),
 )
 

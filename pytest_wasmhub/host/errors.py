@@ -29,7 +29,7 @@ class StartError(HostError):
 
 class ProxyCrashError(HostError):
     """The module did something that crashes Envoy itself (not just the VM): a host call from a module
-    without memory segfaults the whole process (crash.md section 3a)."""
+    without memory segfaults the whole process (docs/host-facts.md#no-memory-export-crashes-envoy)."""
 
 
 class GuestMemoryError(Exception):

@@ -191,7 +191,7 @@ class ProxyWasmHost:
     def _allocate(self, store: Storelike, size: int) -> int:
         """Memory for the guest, from its own allocator, called from inside a host call. A failing
         allocator fails the VM, yet the host call returns INVALID_MEMORY_ACCESS and the guest carries on
-        (Envoy 1.40, crash.md section 1)."""
+        (Envoy 1.40, docs/host-facts.md#a-trap-fails-the-stream)."""
         vm = self.vm
         assert vm is not None
         name = vm.allocator_name

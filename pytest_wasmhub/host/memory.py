@@ -3,7 +3,7 @@ guest is its own error (the host call returns INVALID_MEMORY_ACCESS), never a ho
 
 Memory the host hands to the guest is allocated by the guest itself. Envoy (cpp-host ``getFunctions``)
 and nginx look up ``malloc`` first and fall back to ``proxy_on_memory_allocate``, the reverse of the
-spec's order (reference note abi.md, section 1.3); the host follows the profile's ``allocator_lookup``.
+spec's order (docs/host-facts.md#start-up-restrictions); the host follows the profile's ``allocator_lookup``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Failure policies: what the host does with the VM and with streams after a guest failure.
 
-Modelled on Envoy's ``PluginConfig`` as measured on Envoy 1.36-1.40 (reference note crash.md, section 2):
+Modelled on Envoy's ``PluginConfig`` as measured on Envoy 1.36-1.40 (docs/host-facts.md#failure-policies):
 a trap in a stream callback fails that stream with a local 503 ``wasm_fail_stream`` under every policy
 except the deprecated ``fail_open: true``, which lets it continue without the filter.
 """

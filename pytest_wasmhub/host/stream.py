@@ -295,7 +295,7 @@ class Stream:
             self._deliver_response()
         else:
             # sent while decoding: nothing more goes upstream, and the reply passes the module's
-            # encoder callbacks (Envoy 1.40 adds the module's response headers to it, crash.md section 4)
+            # encoder callbacks (Envoy 1.40 adds the module's response headers to it, docs/host-facts.md#host-call-status-codes)
             self.request.waiting_on = None
             self.request.complete = True
 

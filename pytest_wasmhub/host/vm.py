@@ -2,7 +2,7 @@
 calls into it, which meters the CPU budget and turns traps into ``GuestFailure`` reports.
 
 The budget is wasmtime fuel (about one unit per wasm instruction), refilled before every top-level
-callback. Envoy has no such limit: a looping callback wedges its worker for good (crash.md section 5).
+callback. Envoy has no such limit: a looping callback wedges its worker for good (docs/host-facts.md#no-cpu-limit).
 """
 
 from __future__ import annotations

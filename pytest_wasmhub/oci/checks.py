@@ -36,8 +36,8 @@ from .variants import (
 )
 
 MUST, SHOULD = "MUST", "SHOULD"
-WASME_SPEC = "solo-io/wasm spec/spec.md and spec/spec-compat.md (reference note spec.md §1)"
-FETCHERS = "Istio pkg/wasm/imagefetcher.go, Envoy Gateway internal/wasm/imagefetcher.go (spec.md §2.1-§2.2)"
+WASME_SPEC = "https://github.com/solo-io/wasm/blob/master/spec/spec.md and spec-compat.md"
+FETCHERS = "https://github.com/istio/istio/blob/master/pkg/wasm/imagefetcher.go, https://github.com/envoyproxy/gateway/blob/main/internal/wasm/imagefetcher.go"
 
 
 class NotApplicable(Exception):
@@ -66,7 +66,7 @@ CHECKS: dict[str, Check] = {
             "Every descriptor's size and digest match its blob",
             "A descriptor's digest is the digest of the blob's bytes and its size their length; every blob "
             "the manifest references is present.",
-            "OCI image-spec descriptor.md; spec.md §6 'Size and integrity'",
+            "https://github.com/opencontainers/image-spec/blob/main/descriptor.md",
         ),
         Check(
             "SPEC-DIGEST-002",
@@ -76,7 +76,7 @@ CHECKS: dict[str, Check] = {
             "manifest bytes: the @digest of the reference, the registry's Docker-Content-Digest and the "
             "layout's index.json all name it. It is recorded beside the module's sha256 (what Envoy's "
             "RemoteDataSource.sha256 means).",
-            "Istio pkg/wasm/cache.go getOrFetch (PR #37566); Envoy RemoteDataSource.sha256 (spec.md §2.1, §3)",
+            "Istio pkg/wasm/cache.go (https://github.com/istio/istio/blob/master/pkg/wasm/cache.go) getOrFetch (PR #37566); Envoy RemoteDataSource.sha256 (https://www.envoyproxy.io/docs/envoy/latest/api-v3/config/core/v3/base.proto)",
         ),
         Check(
             "SPEC-VARIANT-001",
@@ -95,7 +95,7 @@ CHECKS: dict[str, Check] = {
             "oci: the manifest config is the runtime config blob and the layers are titled "
             "runtime-config.json and filter.wasm (as wasme writes them); compat with an OCI layer: the "
             "manifest is annotated module.wasm.image/variant=compat.",
-            f"{WASME_SPEC}; solo-io/wasm tools/wasme/pkg/push/push.go",
+            f"{WASME_SPEC}; https://github.com/solo-io/wasm/blob/master/tools/wasme/pkg/push/push.go",
         ),
         Check(
             "SPEC-VARIANT-003",
@@ -111,7 +111,7 @@ CHECKS: dict[str, Check] = {
             "The package's module is a WebAssembly binary",
             "The module layer (or plugin.wasm) holds a valid WebAssembly module: Istio checks the magic "
             "number, Envoy parses it.",
-            "Istio pkg/wasm/cache.go isValidWasmBinary; proxy-wasm-cpp-host bytecode_util.cc",
+            "Istio pkg/wasm/cache.go (https://github.com/istio/istio/blob/master/pkg/wasm/cache.go) isValidWasmBinary; proxy-wasm-cpp-host bytecode_util.cc (https://github.com/proxy-wasm/proxy-wasm-cpp-host/blob/main/src/bytecode_util.cc)",
         ),
         Check(
             "SPEC-CONFIG-001",
@@ -120,7 +120,7 @@ CHECKS: dict[str, Check] = {
             "The runtime config has only the keys type, abiVersions (or abi_versions) and config.rootIds "
             "(or config.root_ids), with those types, and type is envoy_proxy; the manifest annotation "
             "module.wasm.runtime/type agrees.",
-            "solo-io/wasm tools/wasme/pkg/config/runtime.proto and helpers.go (jsonpb); spec.md §1.1",
+            "https://github.com/solo-io/wasm/blob/master/tools/wasme/pkg/config/runtime.proto and helpers.go (jsonpb)",
         ),
         Check(
             "SPEC-CONFIG-002",
@@ -128,7 +128,7 @@ CHECKS: dict[str, Check] = {
             "runtime-config.json declares at least one root id",
             "wasme deploy uses rootIds[0] when no root id is given, and fails with 'no roots found in "
             "config' when there is none.",
-            "solo-io/wasm tools/wasme/pkg/deploy/deployer.go (spec.md §1)",
+            "https://github.com/solo-io/wasm/blob/master/tools/wasme/pkg/deploy/deployer.go",
         ),
         Check(
             "SPEC-ABI-001",
@@ -137,7 +137,7 @@ CHECKS: dict[str, Check] = {
             "Every ABI version the runtime config (or the module.wasm.runtime/abi_version annotation) "
             "declares is one the module exports as proxy_abi_version_*, and the module's version is among "
             "them; wasme's v0-<commit> names are accepted as legacy aliases.",
-            "proxy-wasm-cpp-host bytecode_util.cc getAbiVersion; spec.md §1, §6",
+            "proxy-wasm-cpp-host bytecode_util.cc getAbiVersion (https://github.com/proxy-wasm/proxy-wasm-cpp-host/blob/main/src/bytecode_util.cc)",
         ),
         Check(
             "SPEC-ROOTID-001",
@@ -145,7 +145,7 @@ CHECKS: dict[str, Check] = {
             "Every declared root id starts in Envoy",
             "Envoy started with the module and each declared root id becomes ready, i.e. the VM starts and "
             "the root context accepts its configuration.",
-            "Envoy PluginConfig.root_id (wasm.proto); Envoy Gateway rootID doc (spec.md §2.2, §3)",
+            "Envoy PluginConfig.root_id (https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/wasm/v3/wasm.proto); Envoy Gateway rootID doc",
         ),
         Check(
             "SPEC-SIZE-001",
@@ -153,7 +153,7 @@ CHECKS: dict[str, Check] = {
             "The module is at most 256 MiB",
             "Istio (ISTIO_WASM_MAX_BINARY_SIZE_BYTES) and Envoy Gateway (maxWasmSize) stop at 256 MiB; "
             "Istio silently truncates a larger module.",
-            "Istio pilot/pkg/features/pilot.go; Envoy Gateway internal/wasm/imagefetcher.go (spec.md §2)",
+            "https://github.com/istio/istio/blob/master/pilot/pkg/features/pilot.go; https://github.com/envoyproxy/gateway/blob/main/internal/wasm/imagefetcher.go",
         ),
     )
 }

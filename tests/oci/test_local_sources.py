@@ -25,7 +25,10 @@ def test_missing_tar_is_no_such_file(tmp_path):
 def test_tar_that_is_not_an_archive(tmp_path):
     archive = tmp_path / "filter.tar"
     archive.write_bytes(b"\0asm\1\0\0\0")
-    with pytest.raises(ModuleError, match=r"filter\.tar: not a readable tar archive"):
+    with pytest.raises(
+        ModuleError,
+        match=r"filter\.tar: not a tar archive \(neither plain nor gzip, bz2 or xz compressed\); give an OCI",
+    ):
         load_module(archive, tmp_path)
 
 

@@ -594,6 +594,12 @@ ROWS: list[Row] = [
     Row("version-empty", ["--envoy-version", ","], "--envoy-version: no Envoy version given*"),
     Row("probes-missing", ["--wasm-probes", "{dir}/nope"], "--wasm-probes: '{dir}/nope' is not a directory"),
     Row("probes-empty", ["--wasm-probes="], "--wasm-probes: '' is not a directory"),
+    Row(
+        "probes-incomplete",
+        ["--wasm-host-check", "--wasm-probes", "{dir}/probes"],
+        "--wasm-probes: '{dir}/probes' lacks probe modules the suite runs: *",
+        setup=_write("probes/trap_on_request.wat", "(module)"),
+    ),
     Row("env-strict-maybe", [], "WASMHUB_STRICT: 'maybe' is not a boolean*", env={"WASMHUB_STRICT": "maybe"}),
     Row(
         "ini-insecure-maybe",
