@@ -59,7 +59,9 @@ def parse_kinds(value: str) -> tuple[str, ...]:
     return tuple(kind for kind in KINDS if kind in names)
 
 
-def decide(module: WasmModule, requested: tuple[str, ...], host_options: dict[str, Any]) -> KindDecision:
+def decide(
+    module: WasmModule | bytes, requested: tuple[str, ...], host_options: dict[str, Any]
+) -> KindDecision:
     """The uses of ``module``: the requested kinds, or with ``auto`` what trying each one shows."""
     if requested != (AUTO,):
         return KindDecision(tuple(requested), {}, tuple(requested))
@@ -87,19 +89,21 @@ def decide(module: WasmModule, requested: tuple[str, ...], host_options: dict[st
 _FIRST_CALLBACK_TRAPS = "a plain GET traps"
 
 
-def _exports(module: WasmModule) -> set[str]:
-    from .abi.inspector import inspect_module
+def _exports(module: WasmModule | bytes) -> set[str]:
+    from .abi.inspector import inspect_bytes, inspect_module
 
+    if isinstance(module, (bytes, bytearray)):
+        return set(inspect_bytes(bytes(module), "envoy").facts.functions)
     return set(inspect_module(module).facts.functions)
 
 
-def _host(module: WasmModule, options: dict[str, Any]) -> Any:
+def _host(module: WasmModule | bytes, options: dict[str, Any]) -> Any:
     from .host import ProxyWasmHost
 
     return ProxyWasmHost(module, **{**options, "fuel_per_callback": _DECIDING_FUEL}).start()
 
 
-def _try_http(module: WasmModule, exports: set[str], options: dict[str, Any]) -> str | None:
+def _try_http(module: WasmModule | bytes, exports: set[str], options: dict[str, Any]) -> str | None:
     """None when the module begins an HTTP stream without trapping; else why it is no HTTP filter."""
     if not exports & HTTP_CALLBACKS:
         return "it exports no HTTP callback"
@@ -121,7 +125,7 @@ def _try_http(module: WasmModule, exports: set[str], options: dict[str, Any]) ->
     return f"{_FIRST_CALLBACK_TRAPS} in {failure.callback}: {failure.message}"
 
 
-def _try_network(module: WasmModule, exports: set[str], options: dict[str, Any]) -> str | None:
+def _try_network(module: WasmModule | bytes, exports: set[str], options: dict[str, Any]) -> str | None:
     """None when the module begins a TCP connection without trapping; else why it is no network filter."""
     if not exports & NETWORK_CALLBACKS:
         return "it exports no network callback"

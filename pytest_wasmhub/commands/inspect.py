@@ -20,6 +20,7 @@ from ..abi import DEFAULT_HOST, HOST_PROFILES, AbiDataError
 from ..abi.inspector import inspect_bytes, read_module_bytes
 from ..abi.render import render_text
 from ..host.startup import WHAT_RUNS, StartUpRun, run_start_up
+from ..kinds import AUTO, KindDecision, decide
 from ..module import ModuleError
 from ..report.redact import redact_strings, redact_text
 
@@ -64,17 +65,33 @@ def run(args: argparse.Namespace) -> int:
         return 2
     run = None if args.static or inspection.verdict != "loads" or args.host != "envoy" else _run(data, args)
     verdict = _verdict_line(inspection, run, args)
+    # how the module runs, tried in the in-process host as the suite does (only once it starts)
+    kinds = _kinds(data, args) if run is not None and not run.refused else None
     # a module's own strings (producers, custom sections) may carry credentials: the reports' rule
     if args.json:
         document = inspection.as_dict()
         if run is not None and run.refused:
             document.update(verdict="refused", refused_by_host=True)
+        document["kinds"] = kinds.as_dict() if kinds is not None else None
         print(json.dumps(redact_strings(document), indent=2))
     else:
         lines = render_text(inspection, show_all=args.all).splitlines()
         lines = [f"  {'verdict':<11} {verdict}" if line.startswith("  verdict ") else line for line in lines]
+        if kinds is not None:  # what running it showed, instead of what its exports suggest
+            lines = [
+                f"  {'runs as':<11} {kinds.describe()}" if line.startswith("  usable as") else line
+                for line in lines
+            ]
         print(redact_text("\n".join(lines)))
     return 1 if inspection.failed_must or (run is not None and run.refused) else 0
+
+
+def _kinds(data: bytes, args: argparse.Namespace) -> KindDecision:
+    options = {
+        "root_id": args.root_id, "vm_id": args.vm_id, "plugin_configuration": args.config,
+        "vm_configuration": args.vm_config,
+    }  # fmt: skip
+    return decide(bytes(data), (AUTO,), options)
 
 
 def _run(data: bytes, args: argparse.Namespace) -> StartUpRun:

@@ -75,6 +75,7 @@ TESTED_DOCUMENTS = (
     "docs/sdk-go.md",
     "docs/sdk-cpp.md",
     "docs/sdk-assemblyscript.md",
+    "docs/registry-scale.md",
 )
 MARKER = re.compile(
     r"^<!-- docs-test: (?:(?P<run>run in (?:the clone|an empty directory))|excerpt (?P<excerpt>\S+)"
