@@ -77,11 +77,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         lines = render_text(inspection, show_all=args.all).splitlines()
         lines = [f"  {'verdict':<11} {verdict}" if line.startswith("  verdict ") else line for line in lines]
-        if kinds is not None:  # what running it showed, instead of what its exports suggest
-            lines = [
-                f"  {'runs as':<11} {kinds.describe()}" if line.startswith("  usable as") else line
-                for line in lines
-            ]
+        if kinds is not None:  # what running it showed, beside what its exports suggest
+            at = next((i for i, line in enumerate(lines) if line.startswith("  usable as")), len(lines) - 1)
+            lines.insert(at + 1, f"  {'runs as':<11} {kinds.describe()}")
         print(redact_text("\n".join(lines)))
     return 1 if inspection.failed_must or (run is not None and run.refused) else 0
 
