@@ -17,6 +17,7 @@ from typing import Any
 
 import wasmtime
 
+from .paths import user_path
 from .wasm_binary import MAX_MODULE_BYTES, WASM_MAGIC, WasmBinary, WasmFormatError, parse
 
 ABI_MARKER_PREFIX = "proxy_abi_version_"
@@ -79,7 +80,7 @@ def load_module(source: str | Path, workdir: Path, *, insecure_registry: bool | 
 
         if is_package_source(text):
             return load_package(text, workdir, insecure=insecure_registry)
-    path = Path(text).expanduser()
+    path = user_path(text)
     if path.suffix == ".wat":
         data = compile_wat(path, name=text)
         compiled = Path(workdir) / f"{path.stem}-{hashlib.sha256(data).hexdigest()[:12]}.wasm"
@@ -96,8 +97,8 @@ def read_module_file(path: str | Path, *, name: str | None = None) -> bytes:
     ``ModuleError`` names the file when it is missing, a directory, not a regular file (a named pipe
     would block forever, ``/dev/zero`` never ends), unreadable, or over :data:`MAX_MODULE_BYTES`.
     """
-    name = str(path) if name is None else name
-    path = Path(path).expanduser()
+    name = shown_name(str(path) if name is None else name)
+    path = user_path(path)
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -120,6 +121,12 @@ def read_module_file(path: str | Path, *, name: str | None = None) -> bytes:
     return data
 
 
+def shown_name(name: str) -> str:
+    """A name as the user wrote it, quoted when it holds characters that would break the one line of an
+    error (a line separator, a control character)."""
+    return name if name.isprintable() else repr(name)
+
+
 def check_module_size(size: int, name: str) -> None:
     """The one size rule, for every source (file, .wat, package, registry) and every command."""
     if size > MAX_MODULE_BYTES:
@@ -131,7 +138,7 @@ def check_module_size(size: int, name: str) -> None:
 
 def compile_wat(path: Path, *, name: str | None = None) -> bytes:
     """Compile WebAssembly text to a binary module."""
-    name = str(path) if name is None else name
+    name = shown_name(str(path) if name is None else name)
     try:
         text = read_module_file(path, name=name).decode()
     except UnicodeDecodeError as exc:
@@ -144,6 +151,7 @@ def compile_wat(path: Path, *, name: str | None = None) -> bytes:
 
 def validate_wasm(data: bytes, name: str) -> None:
     """Raise :class:`ModuleError` unless ``data`` is a valid WebAssembly module within the size rule."""
+    name = shown_name(name)
     check_module_size(len(data), name)
     if len(data) == 0:
         raise ModuleError(f"{name}: empty file, not a WebAssembly module")

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .envoy.limits import parse_memory
+from .paths import user_path
 
 
 class SettingError(ValueError):
@@ -80,9 +81,9 @@ def memory_size(value: str) -> str:
 
 
 def directory(value: str) -> str:
-    if not value.strip() or not Path(value).expanduser().is_dir():
+    if not value.strip() or not user_path(value).is_dir():
         raise SettingError(f"{value!r} is not a directory")
-    return str(Path(value).expanduser())
+    return str(user_path(value))
 
 
 def probes_directory(value: str) -> str:
@@ -107,7 +108,7 @@ def plugin_configuration(value: str) -> str:
     if not value.startswith("@"):
         _check_json(value, "looks like JSON")
         return value
-    path = Path(value[1:]).expanduser()
+    path = user_path(value[1:])
     if not value[1:]:
         raise SettingError("'@' names no file; write @PATH")
     if path.exists() and not path.is_file():
@@ -195,7 +196,7 @@ def report_path(value: str) -> Path:
     Nothing is created: the nearest existing directory must take a new file (tried with a file that is
     removed at once), and none of the three reports may be an existing directory or special file.
     """
-    path = Path(value).expanduser()
+    path = user_path(value)
     if path.suffix != ".json":
         raise SettingError(f"{value!r}: give the JSON report's path, ending in .json")
     for target in (path, path.with_suffix(".html"), path.with_suffix(".junit.xml")):
@@ -224,7 +225,7 @@ def cache_directory(value: str) -> str:
     """``--envoy-cache``: a directory, or a path where one can be created."""
     if not value.strip():
         raise SettingError("empty; give a directory")
-    path = Path(value).expanduser()
+    path = user_path(value)
     if path.exists() and not path.is_dir():
         raise SettingError(f"{value!r} is not a directory")
     existing = _nearest_existing(path)

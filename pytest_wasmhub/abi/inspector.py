@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..module import compile_wat, read_module_file
+from ..paths import user_path
 from .catalogue import CASES, CRASH, FAIL, NOT_APPLICABLE, PASS, REFUSED, Finding, NotApplicable
 from .checks import CHECKS, reachable_memory, roles
 from .facts import ModuleFacts, read_facts
@@ -243,7 +244,7 @@ def read_module_bytes(path: str | Path) -> bytes:
 
     Raises ``ModuleError`` with a one-line reason for a missing, unreadable or unparsable file.
     """
-    source = Path(path).expanduser()
+    source = user_path(path)
     if source.suffix == ".wat":
         return compile_wat(source, name=str(path))
     return read_module_file(source, name=str(path))  # the loader's rules: regular file, size limit

