@@ -40,7 +40,8 @@ class CaseInfo:
     level: str
     spec: str  # the spec sentence or measured host fact the case enforces
     abi_versions: tuple[str, ...] = ABI_VERSIONS
-    reference: str = ""  # where the sentence comes from: a public spec section or URL, or docs/host-facts.md#anchor
+    # where the sentence comes from: a public URL, or a section of the project's docs (host-facts.md)
+    reference: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {

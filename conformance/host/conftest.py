@@ -41,8 +41,8 @@ def module_host(
     refusal = module_refusal
 
     def make(**options: Any) -> ProxyWasmHost:
-        if refusal is not None and not options:
-            not_applicable(refusal)
+        if refusal is not None and not options.keys() & START_OPTIONS:
+            not_applicable(refusal)  # the same start-up: it would fail (or spend its budget) again
         try:
             host = conformance_host(wasm_module, **{**host_options, **options})
         except (ModuleLoadError, StartError) as exc:
@@ -59,11 +59,15 @@ def module_host(
 
 # per module and options, once a run: a start-up that never ends costs the whole fuel budget each time
 _refusals: dict[tuple[str, str], str | None] = {}
+# options that change how the module starts
+START_OPTIONS = frozenset({"root_id", "vm_id", "plugin_configuration", "vm_configuration", "environment"})
 
 
 def _refusal(wasm_module: WasmModule, host_options: dict[str, Any]) -> str | None:
     """Why the module does not start (as Envoy would refuse it), or None when it starts."""
-    key = (wasm_module.sha256, repr(sorted(host_options.items())))
+    # the plain settings (handlers are new objects per case, and do not change the start-up)
+    plain = sorted((k, v) for k, v in host_options.items() if isinstance(v, (str, int, tuple, type(None))))
+    key = (wasm_module.sha256, repr(plain))
     if key not in _refusals:
         try:
             conformance_host(wasm_module, **host_options).close()

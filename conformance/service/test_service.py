@@ -10,12 +10,11 @@ import pytest
 
 from pytest_wasmhub.cases import MUST, SHOULD, case
 from pytest_wasmhub.envoy.bootstrap import KIND_TEMPLATES
-from pytest_wasmhub.envoy.logs import traps
+from pytest_wasmhub.envoy.logs import start_failures
 from pytest_wasmhub.expect import start_envoy
 from pytest_wasmhub.httpclient import get
 
 REFERENCE = "https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/wasm/v3/wasm.proto#extensions-wasm-v3-wasmservice"
-START_CALLBACKS = ("proxy_on_vm_start", "proxy_on_configure", "proxy_on_context_create")
 # how long a service is watched for a failure: many ticks of a typical timer
 WATCH_SECONDS = 1.0
 
@@ -42,11 +41,7 @@ def test_service_starts(service_envoy):
     created = service_envoy.stats().get("wasm.envoy.wasm.runtime.v8.created", 0)
     assert created >= 1, "Envoy is ready but created no V8 Wasm VM for the service"
     # what happens after the start (a timer's trap) is SERVICE-TICK-001's
-    entries = service_envoy.log_entries()
-    started = [t.describe() for t in traps(entries) if t.callback in START_CALLBACKS]
-    started += [
-        e.first_line for e in entries if e.is_envoy_wasm_failure and not e.first_line.startswith("Function:")
-    ]
+    started = start_failures(service_envoy.log_entries())
     assert not started, "Envoy logged Wasm failures while starting the service: " + " | ".join(started[:3])
 
 

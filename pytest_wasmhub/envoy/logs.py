@@ -120,6 +120,17 @@ def traps(entries: list[LogEntry]) -> list[Trap]:
     return found
 
 
+START_CALLBACKS = ("proxy_on_vm_start", "proxy_on_configure", "proxy_on_context_create")
+
+
+def start_failures(entries: list[LogEntry]) -> list[str]:
+    """Envoy's Wasm failures of the start-up (a trap in proxy_on_vm_start/configure, a VM that failed to
+    start); what a running module does afterwards (a timer's trap) is left out."""
+    found = [trap.describe() for trap in traps(entries) if trap.callback in START_CALLBACKS]
+    found += [e.first_line for e in wasm_failures(entries) if not e.first_line.startswith("Function:")]
+    return found
+
+
 @dataclass(frozen=True)
 class ModuleLine:
     level: str

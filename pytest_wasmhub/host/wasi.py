@@ -160,5 +160,7 @@ def poll_oneoff(call: Call, in_ptr: int, out_ptr: int, subscriptions: int, retur
 
 @wasi_function()
 def proc_exit(call: Call, code: int) -> None:
-    call.note(code=code)  # Envoy only logs it; the module keeps running (docs/host-facts.md#proc-exit-is-a-no-op)
+    call.note(
+        code=code
+    )  # Envoy only logs it; the module keeps running (docs/host-facts.md#proc-exit-is-a-no-op)
     return None

@@ -51,7 +51,7 @@ def test_root_only_module_runs_as_a_service_and_says_why_not_otherwise(pytester)
         "--wasm", str(probes_dir() / "root_only.wat"), "--wasm-no-conformance", "-rs", "-p", "no:cacheprovider",
         *module_case_paths(),
     )  # fmt: skip
-    report.assert_outcomes(passed=4, skipped=17)  # the service cases run; HTTP and network ones do not apply
+    report.assert_outcomes(passed=5, skipped=16)  # it loads as a service, the service cases run; HTTP and network ones do not apply
     report.stdout.fnmatch_lines(
         ["runs as service (auto); not http: it exports no HTTP callback; not network: *"]
     )

@@ -42,7 +42,7 @@ def test_an_image_missing_from_the_engine_is_a_usage_error(pytester, docker_clie
     [
         ("--envoy-container-memory", "lots", "*is not a memory size like 512m*"),
         ("--envoy-container-memory", "1m", "*below Docker's minimum of 6m*"),
-        ("--envoy-container-pids", "0", "*is not a whole number of at least 1*"),
+        ("--envoy-container-pids", "0", "*is not a whole number from 1 to*"),
     ],
 )
 def test_bad_limits_are_usage_errors(pytester, clean_env, option, value, message):
@@ -145,7 +145,7 @@ def test_the_conformance_suite_gives_the_same_verdicts_in_a_container(
     first = suite_verdicts(pytester, process_run, "process")
     process = first["verdicts"]
     container = suite_verdicts(pytester, container_run, "container")["verdicts"]
-    assert any(node.startswith("conformance/envoy/") for node in process), f"no Envoy case ran: {process}"
+    assert any("envoy/test_load.py" in node for node in process), f"no Envoy case ran: {process}"
     assert "passed" in process.values()
     assert container.keys() == process.keys()
     differing = sorted(node for node in process if process[node] != container[node])

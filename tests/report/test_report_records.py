@@ -44,7 +44,7 @@ def test_a_body_change_reaches_every_report(pytester):
 
 def test_an_exception_in_a_case_is_an_error_not_a_fail(pytester):
     pytester.makepyfile(
-        test_cases='''
+        test_cases="""
 import pytest
 from pytest_wasmhub.cases import MUST, case
 
@@ -55,7 +55,7 @@ def test_broken(wasm_module):
 @case("SELFTEST-FAILS-001", area="traffic", level=MUST, title="t", spec="s")
 def test_fails(wasm_module):
     pytest.fail("GET /x: the module trapped in proxy_on_request_headers:\\nUncaught RuntimeError: unreachable")
-'''
+"""
     )
     report = pytester.path / "out" / "report.json"
     pytester.runpytest_subprocess(
