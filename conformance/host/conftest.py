@@ -12,6 +12,7 @@ from pytest_wasmhub.cases import not_applicable
 from pytest_wasmhub.fixtures.host import host_settings
 from pytest_wasmhub.host import ModuleLoadError, ProxyWasmHost, StartError
 from pytest_wasmhub.host.checks import conformance_host, is_http_filter
+from pytest_wasmhub.kinds import HTTP, KindDecision
 from pytest_wasmhub.module import WasmModule
 from pytest_wasmhub.settings import Settings
 
@@ -32,7 +33,10 @@ def module_refusal(wasm_module: WasmModule, host_options: dict[str, Any]) -> str
 
 @pytest.fixture
 def module_host(
-    wasm_module: WasmModule, host_options: dict[str, Any], module_refusal: str | None
+    wasm_module: WasmModule,
+    host_options: dict[str, Any],
+    module_refusal: str | None,
+    wasm_kinds: KindDecision,
 ) -> Iterator[Callable[..., ProxyWasmHost]]:
     """Make started hosts running the module under test (closed after the case); the case is not
     applicable when the module cannot start (as Envoy refuses it) or has no HTTP callbacks, and ends in
@@ -41,6 +45,11 @@ def module_host(
     refusal = module_refusal
 
     def make(**options: Any) -> ProxyWasmHost:
+        if HTTP not in wasm_kinds.kinds:  # the host cases send HTTP streams
+            why = wasm_kinds.left_out.get(HTTP, "not among --wasm-kind")
+            not_applicable(
+                f"the module is not an HTTP filter ({why}); it runs as {', '.join(wasm_kinds.kinds)}"
+            )
         if refusal is not None and not options.keys() & START_OPTIONS:
             not_applicable(refusal)  # the same start-up: it would fail (or spend its budget) again
         try:
