@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..module import WasmModule, load_module
-from .bootstrap import EnvoySpec, PluginSpec, render_bootstrap
+from .bootstrap import KIND_TEMPLATES, EnvoySpec, PluginSpec, render_bootstrap
 from .handle import EnvoyHandle, EnvoyStartError
 from .pool import EnvoyPool
 
@@ -55,11 +55,17 @@ class EnvoyFactory:
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}")
 
     def spec(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> EnvoySpec:
-        """The spec ``__call__`` would start, without starting it."""
-        unknown = set(overrides) - PLUGIN_FIELDS - ENVOY_FIELDS - {"plugins"}
+        """The spec ``__call__`` would start, without starting it. ``kind="network"`` (or ``"service"``,
+        ``"http"``) picks the bootstrap that runs the module that way."""
+        unknown = set(overrides) - PLUGIN_FIELDS - ENVOY_FIELDS - {"plugins", "kind"}
         if unknown:
-            valid = ", ".join(sorted(PLUGIN_FIELDS | ENVOY_FIELDS | {"plugins"}))
+            valid = ", ".join(sorted(PLUGIN_FIELDS | ENVOY_FIELDS | {"plugins", "kind"}))
             raise TypeError(f"unknown Envoy settings: {', '.join(sorted(unknown))}; valid: {valid}")
+        kind = overrides.pop("kind", None)
+        if kind is not None:
+            if kind not in KIND_TEMPLATES:
+                raise ValueError(f"kind {kind!r} is not one of {', '.join(KIND_TEMPLATES)}")
+            overrides["template"] = KIND_TEMPLATES[kind]
         merged = {**self.defaults, **overrides}
         plugin_args = {k: v for k, v in merged.items() if k in PLUGIN_FIELDS}
         envoy_args = {k: v for k, v in merged.items() if k in ENVOY_FIELDS}
