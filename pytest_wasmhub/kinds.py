@@ -134,24 +134,11 @@ def _try_network(module: WasmModule | bytes, exports: set[str], options: dict[st
     except Exception:
         return "the module does not start in the in-process host"
     try:
-        roots = [c.id for c in host.contexts.values() if c.is_root]
-        if not roots:
-            return "the module has no root context"
-        context = host.next_context_id()
-        beginning = (
-            ("creating a network context", "proxy_on_context_create", (context, roots[0])),
-            ("proxy_on_new_connection", "proxy_on_new_connection", (context,)),
-        )
-        for what, name, args in beginning:
-            try:
-                host.invoke(name, context, *args)
-            except Exception as exc:
-                return f"{what} traps: {_message(exc)}"
+        failure = host.tcp_connection().failure
     finally:
         host.close()
-    return None
-
-
-def _message(exc: Exception) -> str:
-    failure = getattr(exc, "failure", None)
-    return getattr(failure, "message", None) or str(exc)
+    if failure is None:
+        return None
+    if failure.callback == "proxy_on_context_create":
+        return f"creating a network context traps: {failure.message}"
+    return f"{failure.callback} traps: {failure.message}"

@@ -87,14 +87,7 @@ def judge_response(
     answer = f"{response.status_code} {record.details}" if record else f"{response.status_code}"
     new_traps = traps(window)
     if new_traps:
-        trap = new_traps[0]
-        return Outcome(
-            Kind.TRAPPED,
-            description,
-            f"{description}: the module trapped in {trap.describe()} (Envoy answered {answer})",
-            trap=trap,
-            **common,
-        )
+        return _trapped(description, new_traps[0], f"Envoy answered {answer}", common)
     if record is None:
         # the module removed the suite's mark, or Envoy wrote no record: judge by the answer alone
         return Outcome(
@@ -119,9 +112,9 @@ def judge_response(
             "than Envoy's buffer limit (it buffered instead of streaming)",
             **common,
         )
-    if record.reached_upstream and record.details == "via_upstream":
+    if record.details == "via_upstream":
         return Outcome(Kind.UPSTREAM, description, f"{description}: {answer} from the upstream", **common)
-    if not record.reached_upstream and not record.by_envoy:
+    if not record.by_envoy:  # details a filter chose: before the upstream, or replacing its answer
         return Outcome(
             Kind.MODULE_REPLY,
             description,
@@ -148,14 +141,7 @@ def judge_no_answer(
     common = {"request_id": request_id, "record": record, "module_log": said}
     new_traps = traps(window)
     if new_traps:
-        trap = new_traps[0]
-        return Outcome(
-            Kind.TRAPPED,
-            description,
-            f"{description}: no answer; the module trapped in {trap.describe()}",
-            trap=trap,
-            **common,
-        )
+        return _trapped(description, new_traps[0], "no answer", common)
     if isinstance(error, httpx.TimeoutException):
         held = (
             f"Envoy still held it when the client gave up (its record: {record.describe()} after "
@@ -177,6 +163,16 @@ def judge_no_answer(
         else ""
     )
     return Outcome(Kind.RESET, description, f"{description}: Envoy reset the stream ({why}){cause}", **common)
+
+
+def _trapped(description: str, trap: Trap, answered: str, common: dict) -> Outcome:
+    return Outcome(
+        Kind.TRAPPED,
+        description,
+        f"{description}: the module trapped in {trap.describe()} ({answered})",
+        trap=trap,
+        **common,
+    )
 
 
 def paused_where(record: AccessRecord | None, has_body: bool) -> str:

@@ -22,6 +22,7 @@ from . import grpc, lifecycle
 from .callbacks import describe_result, valid_results
 from .clock import ManualClock
 from .codes import LogLevel, Status
+from .connection import Connection, echo, open_connection
 from .contexts import Context, HttpContext, RootContext
 from .errors import GuestFailure, GuestMemoryError, HostError, ModuleLoadError, StartError
 from .faults import Faults, Injection
@@ -229,6 +230,10 @@ class ProxyWasmHost:
     ) -> StreamResult:
         """Send one request through the module and end the stream; see ``start_request`` for options."""
         return self.start_request(method, path, headers, body, trailers, **kwargs).finish()
+
+    def tcp_connection(self, upstream: Callable[[bytes], bytes] | None = None) -> Connection:
+        """A network (TCP) stream through the module: ``send(data)``, ``close()`` (see connection.py)."""
+        return open_connection(self, upstream or echo)
 
     def start_request(
         self,

@@ -50,7 +50,14 @@ def find_buffer(call: Call, buffer_type: int) -> tuple[bytes | bytearray | None,
         root = host.root_of(call.context)
         delivery = None if root is None else root.grpc
         return (delivery.message if delivery is not None else b""), False
-    return b"", False  # L4 data, foreign-function arguments: nothing in this host
+    if kind in (BufferType.DOWNSTREAM_DATA, BufferType.UPSTREAM_DATA):
+        connection = getattr(call.context, "connection", None)  # a network (TCP) stream's context
+        if connection is not None:
+            data = (
+                connection.downstream_data if kind == BufferType.DOWNSTREAM_DATA else connection.upstream_data
+            )
+            return data, True
+    return b"", False  # foreign-function arguments, L4 data outside a connection: nothing here
 
 
 @env_function()

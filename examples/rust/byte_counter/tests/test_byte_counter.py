@@ -49,3 +49,15 @@ def test_bytes_pass_both_ways_and_are_counted(envoy, tcp_upstream):
     assert _counter(envoy, "byte_counter.downstream_bytes", 12) == 12
     assert _counter(envoy, "byte_counter.upstream_bytes", 12) == 12
     assert envoy.wait_for_log(r"byte_counter: connection closed after 12 bytes in, 12 bytes out")
+
+
+def test_counts_in_the_in_process_host(proxy_wasm_host):
+    # no Envoy: a TCP stream straight through the module, to an echoing upstream
+    connection = proxy_wasm_host.tcp_connection()
+    assert connection.send(b"hello") == b"hello"
+    connection.close()
+    assert proxy_wasm_host.metrics["byte_counter.downstream_bytes"].value == 5
+    assert proxy_wasm_host.metrics["byte_counter.upstream_bytes"].value == 5
+    assert "byte_counter: connection closed after 5 bytes in, 5 bytes out" in proxy_wasm_host.logs.messages(
+        "info"
+    )
