@@ -1,11 +1,15 @@
 """A real TCP backend for network filters: it echoes every byte back and records what reached it, one
-entry per connection. When the client half-closes, it sends what is left and half-closes too."""
+entry per connection. When the client half-closes, it sends what is left and half-closes too. Data
+that contains ``RESET_REQUEST`` makes it reset that connection instead (a TCP RST), so a case can see
+what a module does when the upstream side goes away."""
 
 from __future__ import annotations
 
 import socket
 import threading
 from dataclasses import dataclass, field
+
+RESET_REQUEST = b"wasmhub:upstream-reset"
 
 
 @dataclass
@@ -74,6 +78,13 @@ class TcpUpstream:
                 while chunk := client.recv(65536):
                     with self._lock:
                         record.received += chunk
+                    if RESET_REQUEST in record.received:
+                        # SO_LINGER 0: close() sends a reset, not a FIN
+                        client.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                        )
+                        record.reset = True
+                        return
                     client.sendall(chunk)
                 record.closed_by_peer = True
                 client.shutdown(socket.SHUT_WR)

@@ -14,6 +14,7 @@ from pytest_wasmhub.cases import MUST, case
 from pytest_wasmhub.connections import ConnectionOutcome, exchange_bytes
 from pytest_wasmhub.envoy.bootstrap import KIND_TEMPLATES
 from pytest_wasmhub.expect import start_envoy
+from pytest_wasmhub.tcp_upstream import RESET_REQUEST
 
 NO_TRAP = (
     "A network filter passes bytes both ways without a trap in proxy_on_new_connection, "
@@ -99,7 +100,8 @@ def test_many_connections(network_envoy, tcp_upstream, wasmhub_settings, request
     level=MUST,
     title="Resets and early closes from the client",
     spec="A network filter must not trap when a client resets its connection mid-stream or closes it "
-    "before sending anything; the listener then still serves connections.",
+    "before sending anything, or when the upstream resets its side; the listener then still serves "
+    "connections.",
     reference=REFERENCE + " (proxy_on_downstream_connection_close)",
 )
 def test_resets_and_early_closes(network_envoy, tcp_upstream, wasmhub_settings, request):
@@ -109,7 +111,10 @@ def test_resets_and_early_closes(network_envoy, tcp_upstream, wasmhub_settings, 
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
         with network_envoy.tcp():
             pass  # closed before sending anything
+    reset = exchange_bytes(network_envoy, RESET_REQUEST + b"\n", timeout=wasmhub_settings.request_timeout)
+    if reset.failed:
+        pytest.fail(reset.reason("data the upstream answers with a reset"), pytrace=False)
     outcome = exchange_bytes(network_envoy, b"after the resets\n", timeout=wasmhub_settings.request_timeout)
-    _judge(outcome, "a message after 6 aborted connections", request, tcp_upstream)
+    _judge(outcome, "a message after 7 aborted connections", request, tcp_upstream)
     failures = [e.first_line for e in network_envoy.log_entries() if e.is_envoy_wasm_failure]
     assert not failures, "aborted connections made the module fail in Envoy: " + " | ".join(failures[:3])
