@@ -68,7 +68,7 @@ def test_network_filter_fails_open(wasmhub_probe, envoy_factory, tcp_upstream, w
     "the reload backoff; after it the filter runs again in a new VM (here it traps again on the data).",
     reference=REFERENCE,
 )
-def test_network_filter_reloads(wasmhub_probe, envoy_factory, tcp_upstream, wasmhub_settings):
+def test_network_filter_gets_a_fresh_vm(wasmhub_probe, envoy_factory, tcp_upstream, wasmhub_settings):
     _, during = _after_a_trap(
         wasmhub_probe, envoy_factory, wasmhub_settings, failure_policy="FAIL_RELOAD",
         reload_backoff_ms=int(BACKOFF_S * 1000),

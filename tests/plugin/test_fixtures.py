@@ -143,7 +143,7 @@ def test_conformance_suite_is_collected_from_any_directory(pytester, example_mod
     result.stdout.fnmatch_lines(
         [
             "test_conformance_suite_is_collected_from_any_directory.py::test_mine",
-            "*envoy/test_load.py::test_module_loads_and_serves_a_request",
+            "*envoy/test_load.py::test_module_loads_and_serves",
         ]
     )
     off = pytester.runpytest("--wasm", str(example_module), "--wasm-no-conformance", "--collect-only", "-q")
