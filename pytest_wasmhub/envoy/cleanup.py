@@ -129,8 +129,19 @@ def managed_containers(
     client: docker.DockerClient, labels: Mapping[str, str] | None = None
 ) -> list[docker.models.containers.Container]:
     """Containers of pytest-wasmhub, running or not, with the given label values."""
+    import docker.errors
+
     selectors = [MANAGED] + [f"{name}={value}" for name, value in (labels or {}).items()]
-    return client.containers.list(all=True, filters={"label": selectors})
+    found = []
+    # listed sparse, then read one by one: a container removed in between (another session's cleanup,
+    # a test's own teardown) is skipped, where a full listing raises NotFound for it (seen here)
+    for container in client.containers.list(all=True, filters={"label": selectors}, sparse=True):
+        try:
+            container.reload()
+        except docker.errors.NotFound:
+            continue
+        found.append(container)
+    return found
 
 
 def remove_leftovers(client: docker.DockerClient) -> list[str]:
