@@ -12,6 +12,7 @@ import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from .envoy.limits import parse_memory
 from .paths import user_path
@@ -112,15 +113,21 @@ def plugin_configuration(value: str) -> str:
     if not value[1:]:
         raise SettingError("'@' names no file; write @PATH")
     if path.exists() and not path.is_file():
-        raise SettingError(f"{value!r}: {path} is not a regular file")
+        raise SettingError(f"{value!r}: {_shown(path)} is not a regular file")
     try:
         text = read_bounded_text(path, MAX_CONFIGURATION_BYTES)
     except FileNotFoundError:
-        raise SettingError(f"{value!r}: no such file {path}") from None
+        raise SettingError(f"{value!r}: no such file {_shown(path)}") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SettingError(f"{value!r}: cannot read {path}: {_reason(exc)}") from None
-    _check_json(text, f"{path} looks like JSON")
+        raise SettingError(f"{value!r}: cannot read {_shown(path)}: {_reason(exc)}") from None
+    _check_json(text, f"{_shown(path)} looks like JSON")
     return text
+
+
+def _shown(path: Path) -> str:
+    """A path for a one-line message: as it is, unless it holds a line break or other control character."""
+    text = str(path)
+    return repr(text) if any(not c.isprintable() for c in text) else text
 
 
 # Envoy takes a plugin configuration in its bootstrap; more than this is a mistake (a module, a log file).
@@ -167,24 +174,38 @@ def module_source(value: str) -> str:
 LOOPBACK_HOSTS = ("localhost", "::1")
 
 
-def parse_clusters(value: str) -> tuple[tuple[str, str | None, int | None], ...]:
-    """``auth,ratelimit=127.0.0.1:9000`` -> ((name, host or None, port or None), ...)."""
-    clusters = []
+class ClusterSetting(NamedTuple):
+    """One ``--envoy-cluster``: a name, an address on loopback (None: the suite's upstream), and whether
+    the server there speaks gRPC (``grpc://``: Envoy then talks HTTP/2 to it, as gRPC needs)."""
+
+    name: str
+    host: str | None
+    port: int | None
+    grpc: bool = False
+
+
+GRPC_SCHEME = "grpc://"
+
+
+def parse_clusters(value: str) -> tuple[ClusterSetting, ...]:
+    """``auth,ratelimit=127.0.0.1:9000,authz=grpc://127.0.0.1:9001`` -> ClusterSetting per item."""
+    clusters: list[ClusterSetting] = []
     for item in filter(None, (part.strip() for part in value.split(","))):
         name, _, address = item.partition("=")
         if not name or not all(c.isalnum() or c in "-_." for c in name):
             raise SettingError(f"{item!r}: a cluster name is letters, digits, '-', '_' and '.'")
         if not address:
-            clusters.append((name, None, None))
+            clusters.append(ClusterSetting(name, None, None))
             continue
-        host, _, port = address.rpartition(":")
+        grpc = address.startswith(GRPC_SCHEME)
+        host, _, port = address.removeprefix(GRPC_SCHEME).rpartition(":")
         host = host.strip("[]")
-        if not port.isdigit() or not 0 < int(port) < 65536:
-            raise SettingError(f"{item!r}: the address must be HOST:PORT")
+        if not port.isdigit() or not 0 < int(port) < 65536 or "://" in host:
+            raise SettingError(f"{item!r}: the address must be HOST:PORT or grpc://HOST:PORT")
         if not (host.startswith("127.") or host in LOOPBACK_HOSTS):
             raise SettingError(f"{item!r}: only loopback addresses (127.x.x.x, localhost, ::1) are allowed")
-        clusters.append((name, host, int(port)))
-    names = [c[0] for c in clusters]
+        clusters.append(ClusterSetting(name, host, int(port), grpc))
+    names = [c.name for c in clusters]
     if len(names) != len(set(names)) or "upstream" in names:
         raise SettingError(f"{value!r}: cluster names must be unique and not 'upstream'")
     return tuple(clusters)

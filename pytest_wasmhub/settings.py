@@ -171,11 +171,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "envoy_cluster",
         "--envoy-cluster",
-        "extra cluster for modules that call out: NAME (to the upstream) or NAME=HOST:PORT on loopback; "
+        "extra cluster for modules that call out: NAME (to the upstream), NAME=HOST:PORT on loopback, or "
+        "NAME=grpc://HOST:PORT for a gRPC server (HTTP/2); "
         "repeatable",
         default=(),
         parse=parse_clusters,
-        metavar="NAME[=HOST:PORT]",
+        metavar="NAME[=[grpc://]HOST:PORT]",
         repeatable=True,
     ),
     Setting(

@@ -51,11 +51,12 @@ class PluginSpec:
 
 @dataclass(frozen=True)
 class ClusterSpec:
-    """An upstream cluster Envoy can route or call out to."""
+    """An upstream cluster Envoy can route or call out to: HTTP/1.1, or HTTP/2 (a gRPC server)."""
 
     name: str
     host: str
     port: int
+    http2: bool = False
 
 
 @dataclass(frozen=True)

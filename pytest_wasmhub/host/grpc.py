@@ -1,8 +1,9 @@
 """gRPC callouts and streams (``proxy_grpc_call``/``proxy_grpc_stream``): what the module sent, how the
 answer reaches its root context, and Envoy's reading of the service argument.
 
-Envoy reads the service as a serialized ``envoy.config.core.v3.GrpcService``: bytes that do not parse
-are PARSE_FAILURE, a cluster it does not have INTERNAL_FAILURE (measured on 1.36 and 1.40). A unary
+Envoy reads the service as a serialized ``envoy.config.core.v3.GrpcService``; bytes that do not parse
+as one are taken as a cluster's name (the Rust SDK passes just the name), PARSE_FAILURE when no cluster
+has it; a GrpcService naming a cluster Envoy does not have is INTERNAL_FAILURE (measured on 1.36, 1.40). A unary
 answer arrives as ``proxy_on_grpc_receive``, a failed call or the end of a stream as
 ``proxy_on_grpc_close``, metadata as ``proxy_on_grpc_receive_{initial,trailing}_metadata``.
 """

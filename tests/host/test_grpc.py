@@ -53,7 +53,7 @@ def test_a_grpc_filter_passes_the_lifecycle_case_with_a_grpc_upstream(tmp_path, 
     report = tmp_path / "report.json"
     command = [
         sys.executable, "-m", "pytest", str(conformance_dir() / "host"), f"--wasm={host_module('grpc_callout')}",
-        f"--envoy-cluster=grpc_backend={grpc_upstream}", "--wasm-no-conformance", f"--wasm-report={report}",
+        f"--envoy-cluster=grpc_backend=grpc://{grpc_upstream}", "--wasm-no-conformance", f"--wasm-report={report}",
         "-p", "no:cacheprovider", "-q", "-k", "plain_requests",
     ]  # fmt: skip
     subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=300, check=False)

@@ -56,9 +56,11 @@ def grpc_service(cluster: bytes) -> bytes:
     return b"\x0a" + bytes([len(inner)]) + inner
 
 
-# a bare name that is not a GrpcService message, and GrpcService messages naming clusters
+# bare names that are no GrpcService message (Envoy takes them as a cluster's name: the Rust SDK's way),
+# and GrpcService messages naming clusters
 _GRPC_SERVICES = (
     ("unparsable service", b"nowhere"),
+    ("cluster name", b"upstream"),
     ("unknown cluster", grpc_service(b"nowhere")),
     ("known cluster", grpc_service(b"upstream")),
 )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..codes import status_name
 from ..contexts import RootContext
+from ..grpc import GrpcServiceError, cluster_of
 from .probe import MAP_VALUED
 from .table import envoy_answers, phase_of
 
@@ -63,6 +64,8 @@ def argument_class(host: ProxyWasmHost, store: Storelike, function: str, args: t
             if host.clusters is not None and cluster not in host.clusters
             else "known cluster"
         )
+    if function in ("proxy_grpc_call", "proxy_grpc_stream"):
+        return _grpc_service_class(host, read(store, args[0], args[1]))
     if function in ("proxy_enqueue_shared_queue", "proxy_dequeue_shared_queue"):
         return "registered queue" if host.shared_queues.exists(args[0]) else "unknown token"
     if function == "proxy_define_metric":
@@ -80,6 +83,18 @@ def argument_class(host: ProxyWasmHost, store: Storelike, function: str, args: t
         name = read(store, args[0], args[1]).decode("utf-8", "replace")
         return None if name in host.foreign_functions else "unknown name"
     return None
+
+
+def _grpc_service_class(host: ProxyWasmHost, service: bytes) -> str | None:
+    known = host.clusters
+    try:
+        cluster = cluster_of(service)
+    except GrpcServiceError:
+        name = service.decode("utf-8", "replace")
+        return "cluster name" if known is None or name in known else "unparsable service"
+    if cluster is None:
+        return None  # a Google gRPC service: not measured
+    return "unknown cluster" if known is not None and cluster not in known else "known cluster"
 
 
 def envoy_can_return(
