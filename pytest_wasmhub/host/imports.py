@@ -9,6 +9,7 @@ reported, never silently ignored.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import wasmtime
@@ -19,6 +20,7 @@ from . import wasi  # noqa: F401  (registers the WASI functions)
 from .answers.situation import envoy_can_return
 from .codes import WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
+from .fastcall import define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
 from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord
 from .vm import ENGINE
@@ -109,9 +111,7 @@ class Dispatcher:
             is_wasi = self.profile.is_wasi_module(imp.module)
             function = (WASI_FUNCTIONS if is_wasi else ENV_FUNCTIONS).get(imp.name)
             binding = Binding(imp.module, imp.name, signature, function, is_wasi)
-            linker.define_func(
-                imp.module, imp.name, func_type(signature), self._entry(binding), access_caller=True
-            )
+            define_import(linker, imp.module, imp.name, func_type(signature), self._entry(binding))
             linked.add((imp.module, imp.name))
         return linker
 
@@ -123,15 +123,21 @@ class Dispatcher:
             raise ModuleLoadError(f"{name}: imports {where} as {declared}, but Envoy provides {wanted}")
 
     def _entry(self, binding: Binding):
-        dispatch = self.dispatch
+        # the import's definition outlives the host in wasmtime's registry until its linker and stores
+        # are gone; a weak reference lets a closed host be collected (and with it, the definition)
+        dispatcher = weakref.ref(self)
 
         def entry(caller: wasmtime.Caller, *raw: int) -> Any:
-            return dispatch(caller, binding, raw)
+            live = dispatcher()
+            if live is None:
+                raise RuntimeError(f"{binding.module}.{binding.name} called after its host was closed")
+            return live.dispatch(caller, binding, raw)
 
         return entry
 
     def dispatch(self, caller: wasmtime.Caller, binding: Binding, raw: tuple[int, ...]) -> Any:
         host = self.host
+        host.vm.memory.forget()  # the guest ran since the host last looked at its memory
         args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args, strict=True))
         record = host.trace.add(
             CallRecord(

@@ -25,9 +25,26 @@ class GuestMemory:
     def __init__(self, memory: wasmtime.Memory | None, allocate: Callable[[Storelike, int], int]) -> None:
         self._memory = memory  # None: the module has none, and Envoy crashes at its first host call
         self._allocate = allocate
+        # (address, size) of linear memory, read once per host call: it changes only when the guest runs
+        # (memory.grow), so ``forget`` is called whenever control returns from the guest
+        self._view: tuple[int, int] | None = None
+
+    def forget(self) -> None:
+        """The guest ran: linear memory may have grown or moved since it was last looked at."""
+        self._view = None
+
+    def _current(self, store: Storelike) -> tuple[int, int]:
+        view = self._view
+        if view is None:
+            memory = self._memory
+            size = memory.data_len(store)
+            # one FFI call, where Memory.read/write also build a new ctypes array type for every access
+            base = ctypes.addressof(memory.data_ptr(store).contents) if size else 0
+            view = self._view = (base, size)
+        return view
 
     def size(self, store: Storelike) -> int:
-        return 0 if self._memory is None else self._memory.data_len(store)
+        return 0 if self._memory is None else self._current(store)[1]
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
         if self._memory is None:
@@ -35,24 +52,19 @@ class GuestMemory:
                 "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
                 "host call that passes data"
             )
-        if ptr < 0 or size < 0 or ptr + size > self._memory.data_len(store):
+        if ptr < 0 or size < 0 or ptr + size > self._current(store)[1]:
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
-
-    def _base(self, store: Storelike) -> int:
-        # the address of linear memory now (it moves when memory grows): one FFI call, where
-        # Memory.read/write also build a new ctypes array type for every access
-        return ctypes.addressof(self._memory.data_ptr(store).contents)
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
         self._check(store, ptr, size)
         if size == 0:
             return b""
-        return ctypes.string_at(self._base(store) + ptr, size)
+        return ctypes.string_at(self._current(store)[0] + ptr, size)
 
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))
         if data:
-            ctypes.memmove(self._base(store) + ptr, bytes(data), len(data))
+            ctypes.memmove(self._current(store)[0] + ptr, bytes(data), len(data))
 
     def read_u32(self, store: Storelike, ptr: int) -> int:
         return struct.unpack("<I", self.read(store, ptr, 4))[0]
@@ -66,6 +78,7 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
+        self._view = None  # the allocator ran guest code
         if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr

@@ -136,6 +136,7 @@ class Vm:
         finally:
             self.depth -= 1
             self.restriction = saved
+            self.memory.forget()
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:
