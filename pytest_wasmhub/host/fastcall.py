@@ -19,7 +19,11 @@ import wasmtime
 
 try:
     from wasmtime import _ffi as ffi
-    from wasmtime._bindings import _wasmtime_func_call_unchecked, _wasmtime_linker_define_func_unchecked
+    from wasmtime._bindings import (
+        _wasmtime_context_set_fuel,
+        _wasmtime_func_call_unchecked,
+        _wasmtime_linker_define_func_unchecked,
+    )
     from wasmtime._func import maybe_raise_last_exn
 
     _RAW = ffi.wasmtime_val_raw_t
@@ -89,6 +93,16 @@ class ExportCaller:
         if self._i64_result is None:
             return None
         return buffer[0].i64 if self._i64_result else buffer[0].i32
+
+
+def set_fuel(store: wasmtime.Store, fuel: int) -> None:
+    """``store.set_fuel(fuel)``, without the wrapper (called before every top-level callback)."""
+    if not _FAST:
+        store.set_fuel(fuel)
+        return
+    error = _wasmtime_context_set_fuel(store._context(), fuel)
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(error)
 
 
 # --- host functions ----------------------------------------------------------------------------------

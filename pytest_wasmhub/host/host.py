@@ -8,7 +8,7 @@ print(host.trace.format())   # every callback and host call, with decoded argume
 
 from __future__ import annotations
 
-import uuid
+import random
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -265,9 +265,10 @@ class ProxyWasmHost:
         request_headers = HeaderMap(headers)
         if chunks and trailers is None and b"content-length" not in dict(request_headers.pairs):
             request_headers.add(b"content-length", str(sum(map(len, chunks))).encode())
-        for name, value in ((b"x-forwarded-proto", scheme), (b"x-request-id", str(uuid.uuid4()))):
-            if request_headers.get_first(name) is None:
-                request_headers.add(name, value.encode())
+        if request_headers.get_first(b"x-forwarded-proto") is None:
+            request_headers.add(b"x-forwarded-proto", scheme.encode())
+        if request_headers.get_first(b"x-request-id") is None:
+            request_headers.add(b"x-request-id", _request_id())
         trailer_map = HeaderMap(trailers) if trailers is not None else None
         context = HttpContext(self.next_context_id(), self.root.id if self.root else 0)
         direction = request_direction(method, path, authority, scheme, request_headers, chunks, trailer_map)
@@ -340,16 +341,20 @@ class ProxyWasmHost:
             return default
         args = args[: self._arity.get(name, len(args))]
         top = vm.depth == 0
-        record = self.trace.add(
-            CallRecord(
-                0,
-                CALLBACK,
-                name,
-                {"args": args},
-                context_id=context_id,
-                within=None if top else self.current_callback,
-                depth=vm.depth,
+        record = (
+            self.trace.add(
+                CallRecord(
+                    0,
+                    CALLBACK,
+                    name,
+                    {"args": args},
+                    context_id=context_id,
+                    within=None if top else self.current_callback,
+                    depth=vm.depth,
+                )
             )
+            if self.trace.enabled
+            else None  # recording off: nothing would keep the record
         )
         saved = (self.current_callback, self.current_context_id, self.effective_context_id)
         self.current_callback, self.current_context_id = name, context_id
@@ -359,28 +364,30 @@ class ProxyWasmHost:
         try:
             value = vm.call(None, name, args, context_id=context_id, restriction=restriction)
         except CallFailed as failed:
-            record.failure = failed.failure.describe().splitlines()[0]
+            if record is not None:
+                record.failure = failed.failure.describe().splitlines()[0]
             self._record_failure(failed.failure)
             raise CallbackFailed(failed.failure) from None
         finally:
             self.current_callback, self.current_context_id, self.effective_context_id = saved
-            record.args["fuel"] = vm.fuel_used() if top else None
-        record.result = value
-        record.result_name = describe_result(name, value)
-        self._check_result(record)
+            if record is not None:
+                record.args["fuel"] = vm.fuel_used() if top else None
+        if record is not None:
+            record.result = value
+            record.result_name = describe_result(name, value)
+        self._check_result(name, value, record)
         if top:
             self._run_after_callback()
             if len(self.failures) > failures_before and self.vm_failure is not None:
                 raise CallbackFailed(self.vm_failure)  # e.g. the allocator trapped under a host call
         return value
 
-    def _check_result(self, record: CallRecord) -> None:
-        allowed = valid_results(record.name)
-        if allowed is not None and record.result not in allowed:
-            record.notes.append(INVALID_RESULT)
-            self.report_problem(
-                INVALID_RESULT, f"{record.name} returned {record.result}; the ABI allows {sorted(allowed)}"
-            )
+    def _check_result(self, name: str, value: int | None, record: CallRecord | None) -> None:
+        allowed = valid_results(name)
+        if allowed is not None and value not in allowed:
+            if record is not None:
+                record.notes.append(INVALID_RESULT)
+            self.report_problem(INVALID_RESULT, f"{name} returned {value}; the ABI allows {sorted(allowed)}")
 
     def _run_after_callback(self) -> None:
         while self._after_callback:
@@ -633,3 +640,10 @@ def _log_level(level: str | int) -> int:
         return int(LogLevel[level.upper()])
     except KeyError:
         raise HostError(f"log level {level!r} is not one of {', '.join(m.name for m in LogLevel)}") from None
+
+
+def _request_id() -> bytes:
+    """A random (version 4) UUID, as Envoy puts in ``x-request-id``; not for secrets."""
+    digits = f"{random.getrandbits(128):032x}"
+    variant = "89ab"[int(digits[16], 16) & 3]
+    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}".encode()

@@ -36,8 +36,14 @@ class HeaderMap:
             self.pairs = list(items.pairs)
         elif items is not None:
             source = items.items() if isinstance(items, Mapping) else items
-            for key, value in source:
-                self.add(to_bytes(key), to_bytes(value))
+            # inlined ``add(to_bytes(key), to_bytes(value))``: several maps are built per stream
+            self.pairs = [
+                (
+                    (key if type(key) is bytes else to_bytes(key)).lower(),
+                    value if type(value) is bytes else to_bytes(value),
+                )
+                for key, value in source
+            ]
 
     def copy(self) -> HeaderMap:
         return HeaderMap(self)

@@ -399,8 +399,11 @@ def request_direction(
     body: list[bytes],
     trailers: HeaderMap | None,
 ) -> Direction:
-    first = HeaderMap([(":authority", authority), (":path", path), (":method", method), (":scheme", scheme)])
-    first.pairs += headers.pairs
+    first = HeaderMap()
+    first.pairs = [
+        (b":authority", to_bytes(authority)), (b":path", to_bytes(path)),
+        (b":method", to_bytes(method)), (b":scheme", to_bytes(scheme)), *headers.pairs,
+    ]  # fmt: skip
     return Direction("request", first, body, trailers)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller
+from .fastcall import ExportCaller, set_fuel
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -120,7 +120,7 @@ class Vm:
         func = self.functions[name]
         top = self.depth == 0
         if top:
-            self.store.set_fuel(self.fuel if self.fuel is not None else UNLIMITED_FUEL)
+            self._refill()
         saved = self.restriction
         if restriction is not None:
             self.restriction = restriction
@@ -137,6 +137,9 @@ class Vm:
             self.depth -= 1
             self.restriction = saved
             self.memory.forget()
+
+    def _refill(self) -> None:
+        set_fuel(self.store, self.fuel if self.fuel is not None else UNLIMITED_FUEL)  # one callback's budget
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:
