@@ -40,7 +40,7 @@ def exchange_bytes(
     timeout: float,
     half_close: bool = True,
     expect: int | None = None,
-    listener: str = "wasm",
+    listener: str = "",
 ) -> ConnectionOutcome:
     """Send ``data`` on a new connection (then half-close it), read until the peer closes, ``expect``
     bytes came back, or ``timeout``; judge the connection by Envoy's log."""
@@ -66,9 +66,7 @@ def exchange_bytes(
         except OSError:  # reset, broken pipe, or Envoy closed it before the half-close (not connected)
             ended = "reset"
     seconds = time.monotonic() - started
-    code = envoy.exit_code()
-    if code is None and ended == "reset":
-        code = envoy.wait_exit(0.5)
+    code = envoy.exit_after_reset() if ended == "reset" else envoy.exit_code()
     found = traps(envoy.log_entries()[before:])
     died = describe_exit(code) if code is not None else ""
     return ConnectionOutcome(len(data), bytes(received), ended, found[0] if found else None, died, seconds)

@@ -41,6 +41,8 @@ class PluginSpec:
     environment: dict[str, str] = field(default_factory=dict)  # VM environment variables
     runtime: str = V8_RUNTIME
     name: str = "wasmhub"
+    # the Wasm listener the filter sits on: one Envoy can host several, each with plugins of its own
+    listener: str = "wasm"
 
     def __post_init__(self) -> None:
         if self.failure_policy is not None and self.failure_policy not in FAILURE_POLICIES:
@@ -103,6 +105,7 @@ def render_bootstrap(
         .get_template(spec.template)
         .render(
             plugins=spec.plugins,
+            wasm_listeners=wasm_listeners(spec.plugins),
             clusters=spec.clusters,
             route_timeout=spec.route_timeout,
             runtime_layer=dict(spec.runtime_layer),
@@ -110,6 +113,12 @@ def render_bootstrap(
             service_singleton=spec.service_singleton,
         )
     )
+
+
+def wasm_listeners(plugins: tuple[PluginSpec, ...]) -> list[dict[str, Any]]:
+    """The Wasm listeners to render, "wasm" first (always there), each with its plugins in order."""
+    names = dict.fromkeys(["wasm", *(plugin.listener for plugin in plugins)])
+    return [{"name": name, "plugins": [p for p in plugins if p.listener == name]} for name in names]
 
 
 @lru_cache(maxsize=8)

@@ -83,6 +83,9 @@ class EnvoyHandle(ABC):
         self.bootstrap_path = bootstrap_path
         self.admin_url = ""
         self.listeners: dict[str, str] = {}
+        # the listener ``url`` and ``http`` lead to; an Envoy hosting several Wasm listeners (a shared
+        # probe Envoy) points it at the one the current test was given
+        self.primary_listener = "wasm"
         self._admin: httpx.Client | None = None
         self._http: httpx.Client | None = None
         self._clients: dict[tuple[str, bool, float], httpx.Client] = {}
@@ -113,19 +116,28 @@ class EnvoyHandle(ABC):
     # --- common -----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return self.listeners["wasm"]
+        return self.listeners[self.primary_listener]
+
+    def use_listener(self, name: str) -> None:
+        """Point ``url`` and ``http`` at another of this Envoy's Wasm listeners."""
+        if name not in self.listeners:
+            raise KeyError(f"Envoy has no listener {name!r}; it has {', '.join(self.listeners)}")
+        if name != self.primary_listener and self._http is not None:
+            self._http.close()
+            self._http = None
+        self.primary_listener = name
 
     @property
     def passthrough_url(self) -> str:
         return self.listeners["passthrough"]
 
-    def address(self, listener: str = "wasm") -> tuple[str, int]:
-        """(host, port) of one of Envoy's listeners."""
-        parts = urlsplit(self.listeners[listener])
+    def address(self, listener: str = "") -> tuple[str, int]:
+        """(host, port) of one of Envoy's listeners (default: the primary one, with the module)."""
+        parts = urlsplit(self.listeners[listener or self.primary_listener])
         assert parts.hostname is not None and parts.port is not None
         return parts.hostname, parts.port
 
-    def tcp(self, listener: str = "wasm", timeout: float = 10.0) -> socket.socket:
+    def tcp(self, listener: str = "", timeout: float = 10.0) -> socket.socket:
         """A TCP connection to a listener (for a network filter: through the module to the upstream)."""
         return socket.create_connection(self.address(listener), timeout=timeout)
 
@@ -175,6 +187,15 @@ class EnvoyHandle(ABC):
         while self.exit_code() is None and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.exit_code()
+
+    def exit_after_reset(self, grace: float = 0.5) -> int | None:
+        """Envoy's exit status when it is dying, after a connection of the suite's was reset or cut;
+        None when it runs. A crashing Envoy's sockets close only at its exit (after its backtrace), so
+        an admin API that still says LIVE means Envoy itself cut the connection: no wait then."""
+        code = self.exit_code()
+        if code is None and not self.ready(timeout=grace):
+            code = self.wait_exit(grace)
+        return code
 
     def admin_get(self, path: str, timeout: float = 5.0) -> httpx.Response:
         if self._admin is None:
