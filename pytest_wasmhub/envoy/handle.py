@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -14,8 +15,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from ..httpclient import plain_client
-from .accesslog import AccessRecord, parse_access_log
-from .logs import LogEntry, missing_runtime, parse_log, refusal_reason, tail, wasm_errors, wasm_failures
+from .accesslog import AccessReader, AccessRecord
+from .logs import LogEntry, LogReader, missing_runtime, refusal_reason, tail, wasm_errors, wasm_failures
 
 
 class EnvoyStartError(RuntimeError):
@@ -86,6 +87,9 @@ class EnvoyHandle(ABC):
         # the listener ``url`` and ``http`` lead to; an Envoy hosting several Wasm listeners (a shared
         # probe Envoy) points it at the one the current test was given
         self.primary_listener = "wasm"
+        self._log_reader = LogReader()
+        self._access_reader = AccessReader()
+        self._parse_lock = threading.Lock()  # the readers keep state; a diagnosis may run in a thread
         self._admin: httpx.Client | None = None
         self._http: httpx.Client | None = None
         self._clients: dict[tuple[str, bool, float], httpx.Client] = {}
@@ -234,17 +238,20 @@ class EnvoyHandle(ABC):
 
     def wasm_failure_count(self) -> int:
         """How many Wasm failures of Envoy's own it logged (repeats counted: each trap is one)."""
-        return len(wasm_failures(parse_log(self.logs())))
+        return len(wasm_failures(self.log_entries()))
 
     def log_entries(self) -> list[LogEntry]:
-        return parse_log(self.logs())
+        """Envoy's log entries so far (a new list each call; parsed incrementally)."""
+        with self._parse_lock:
+            return self._log_reader.entries(self.logs())
 
     def access_log(self) -> str:
         """Envoy's access records (JSON lines); runners that write them to a file of their own override."""
         return self.logs()
 
     def access_records(self) -> list[AccessRecord]:
-        return parse_access_log(self.access_log())
+        with self._parse_lock:
+            return self._access_reader.records(self.access_log())
 
     def record_for(self, request_id: str, timeout: float = 1.0) -> AccessRecord | None:
         """Envoy's record of the request the suite marked ``request_id``; it is written when the stream
