@@ -100,6 +100,20 @@ def render_bootstrap(
     spec: EnvoySpec, templates: Path | None = None, *, access_log_path: str | Path = STDOUT
 ) -> str:
     """The bootstrap YAML for ``spec``; Envoy's access records go to ``access_log_path``."""
+    # the suite renders the same spec for every test that asks for it (pool and never-ready keys):
+    # remembered by its text form, as a spec holds dicts and is not hashable
+    key = (repr(spec), str(templates), str(access_log_path))
+    if key not in _rendered:
+        if len(_rendered) > 256:
+            _rendered.clear()
+        _rendered[key] = _render(spec, templates, access_log_path)
+    return _rendered[key]
+
+
+_rendered: dict[tuple[str, str, str], str] = {}
+
+
+def _render(spec: EnvoySpec, templates: Path | None, access_log_path: str | Path) -> str:
     return (
         _environment(templates or envoy_configs_dir())
         .get_template(spec.template)

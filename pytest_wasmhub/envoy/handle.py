@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..httpclient import plain_client
+from ..httpclient import no_tls, plain_client
 from .accesslog import AccessReader, AccessRecord
 from .logs import LogEntry, LogReader, missing_runtime, refusal_reason, tail, wasm_errors, wasm_failures
 
@@ -60,7 +60,7 @@ class _Explaining(httpx.HTTPTransport):
     """A transport that asks the handle why Envoy gave no answer, instead of a bare transport error."""
 
     def __init__(self, envoy: EnvoyHandle) -> None:
-        super().__init__(http1=True, http2=False, verify=False)
+        super().__init__(http1=True, http2=False, verify=no_tls())
         self.envoy = envoy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
