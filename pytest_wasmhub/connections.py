@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .envoy.handle import EnvoyHandle, describe_exit
 from .envoy.logs import Trap, traps
+from .timing import timed
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def exchange_bytes(
     started = time.monotonic()
     received = bytearray()
     ended = "open"
-    with envoy.tcp(listener, timeout=timeout) as sock:
+    with timed("request"), envoy.tcp(listener, timeout=timeout) as sock:
         try:
             sock.sendall(data)
             if half_close:

@@ -156,7 +156,8 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
     connections as there are) and judge each by Envoy's record; ``bound`` limits the whole batch."""
     history = envoy.log_entries()
     ids = [new_request_id() for _ in streams]
-    answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
+    with timed("request"):  # the whole batch, as one
+        answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
     window = envoy.log_entries()[len(history) :]
     outcomes = []
     broken: Outcome | None = None

@@ -15,6 +15,7 @@ not wedged, holding no stream the module never finished); otherwise it is stoppe
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -112,7 +113,9 @@ class EnvoyPool:
     def close(self) -> None:
         with self._lock:
             idle, self.idle = self.idle, {}
-        for envoys in idle.values():
-            for envoy in envoys:
-                self._forget(envoy)
-                envoy.stop()
+        everyone = [envoy for envoys in idle.values() for envoy in envoys]
+        for envoy in everyone:
+            self._forget(envoy)
+        # side by side: each stop waits for its Envoy's shutdown
+        with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as stopping:
+            list(stopping.map(lambda envoy: envoy.stop(), everyone))

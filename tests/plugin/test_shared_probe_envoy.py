@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pytest_wasmhub import shared_probes
 from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, resolve_envoy_binary
 from pytest_wasmhub.envoy.bootstrap import PluginSpec, render_bootstrap
 from pytest_wasmhub.module import load_module
 from pytest_wasmhub.probes import probe_path
-from pytest_wasmhub import shared_probes
 from pytest_wasmhub.shared_probes import plugin_specs, probe_plugin, shared_listener
 from pytest_wasmhub.upstream import Upstream
 
@@ -147,4 +147,4 @@ def test_every_listener_gets_vms_of_its_own(own_registry):
     ]
     assert specs[0].failure_policy == "FAIL_OPEN"
     rendered = render_bootstrap(EnvoySpec(plugins=tuple(specs)))
-    assert rendered.count("- name: \"unit-two\"") == 1 and rendered.count("- name: \"unit-one\"") == 1
+    assert rendered.count('- name: "unit-two"') == 1 and rendered.count('- name: "unit-one"') == 1
