@@ -25,6 +25,7 @@ import argparse
 import importlib.util
 import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -92,6 +93,7 @@ class Run:
     requests: list[float]
     waits: list[float]
     summary: str
+    cpu: float  # user + system seconds of pytest and its Envoys: steadier than wall on a shared machine
 
     @property
     def overhead(self) -> float:
@@ -121,9 +123,12 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
         command = [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins, "--wasm", module, *extra
         ]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(command, cwd=empty, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         spent: dict[str, list[float]] = defaultdict(list)
         configs: set[str] = set()
         for line in Path(timings.name).read_text().splitlines():
@@ -133,7 +138,7 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
                 configs.update(label)
     out = result.stdout.strip().splitlines()
     summary = out[-1] if out else result.stderr[-500:]
-    return Run(wall, spent["envoy_start"], len(configs), spent["request"], spent["wait"], summary)
+    return Run(wall, spent["envoy_start"], len(configs), spent["request"], spent["wait"], summary, cpu)
 
 
 def show(label: str, run: Run, start_s: float) -> None:
@@ -144,7 +149,7 @@ def show(label: str, run: Run, start_s: float) -> None:
         f"+ requests {sum(run.requests):4.2f} s ({len(run.requests)}) "
         f"+ suite overhead {run.overhead:4.2f} s (of which Envoy waits {sum(run.waits):4.2f} s)\n"
         f"  floor {floor:5.2f} s = {run.configs} needed starts x {start_s * 1000:.0f} ms + requests;  "
-        f"wall / floor = {run.wall / floor:.2f}"
+        f"wall / floor = {run.wall / floor:.2f};  CPU {run.cpu:4.2f} s (pytest and its Envoys)"
     )
 
 
