@@ -109,7 +109,7 @@ def test_network_filter_gets_a_fresh_vm(wasmhub_probe_envoy, tcp_upstream, wasmh
     reloaded_after = run_by_a_new_vm()  # ... and that VM trapped again at once
     during_at = time.monotonic()
     during = connect(b"a connection in the backoff\n")
-    if during_at - reloaded_after < BACKOFF_S / 4:
+    if during_at - reloaded_after < BACKOFF_S / 2:  # the backoff ran at least its base (measured)
         assert during.received == b"" and during.trap is None, (
             f"right after a reload a connection should be refused; {during.reason('a connection in the backoff')}"
         )
