@@ -1,23 +1,38 @@
 """How long the full conformance run on the example module takes, where the time goes, and its floor.
 
-    python benchmarks/conformance_run.py [--module examples/add_header.wat] [--runs 3] [--envoy-image TAG]
+    python benchmarks/conformance_run.py [--module examples/add_header.wat] [--runs 3]
+        [--envoy-version 1.36.2,1.40.0] [--envoy-image TAG] [--all-plugins]
 
-The floor is what the run cannot avoid: the Envoy starts it makes (with Envoy reuse, each one is a new
-configuration or replaces an Envoy a case poisoned) times the measured median start-to-ready time, plus
-the time its requests took, plus the waits Envoy imposes (the FAIL_RELOAD backoff). Everything else is
-the suite's own overhead (Python and pytest start-up, collection, checks, reports).
+Per run it prints the wall time, the Envoy starts and the time in them, the requests and their time,
+the waits the suite made (the FAIL_RELOAD back-off, which the suite chooses), and the rest: the
+suite's own overhead (Python and pytest start-up, collection, checks, reports, teardown).
+
+The floor is what a run cannot avoid: one start for each Envoy configuration the run asks for (the
+truly needed starts) times the measured median start-to-ready time, plus the time its requests took.
+Waits count as overhead: the only one, the reload back-off, is the suite's choice.
+
+Each series starts with a run that is not shown (it compiles the suite's modules once, as an author's
+first run does, and fetches Envoy releases). The runs load only the pytest plugins an author's environment has from installing pytest-wasmhub (its
+own, and those of its dependencies); ``--all-plugins`` loads every installed one instead (here the
+test extra's hypothesis adds about 0.5 s at the terminal summary). With ``--envoy-version`` and
+``--envoy-image`` the same run is also made over those releases, and in containers, and compared with
+the plain run.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import logging
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +42,9 @@ from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, resolve_envoy_binary 
 from pytest_wasmhub.module import load_module  # noqa: E402
 from pytest_wasmhub.traffic import send  # noqa: E402
 from pytest_wasmhub.upstream import Upstream  # noqa: E402
+
+# pytest plugins that come with pytest-wasmhub's required dependencies (httpx brings anyio)
+AUTHOR_PLUGINS = ("pytest_wasmhub.plugin", "anyio.pytest_plugin", "pytest_httpserver.pytest_plugin")
 
 
 def rss_mb(pid: int) -> float:
@@ -67,57 +85,122 @@ def measure_envoy(
     }
 
 
-def full_run(module: str, extra: list[str]) -> tuple[float, dict[str, list[float]], str]:
+@dataclass
+class Run:
+    wall: float
+    starts: list[float]
+    configs: int  # Envoy configurations the run asked for: the starts it truly needs
+    requests: list[float]
+    waits: list[float]
+    summary: str
+    cpu: float  # user + system seconds of pytest and its Envoys: steadier than wall on a shared machine
+
+    @property
+    def overhead(self) -> float:
+        return self.wall - sum(self.starts) - sum(self.requests)
+
+    def floor(self, start_s: float) -> float:
+        return self.configs * start_s + sum(self.requests)
+
+
+def plugin_arguments(all_plugins: bool) -> tuple[list[str], dict[str, str]]:
+    if all_plugins:
+        return [], {}
+    loaded = [name for name in AUTHOR_PLUGINS if importlib.util.find_spec(name.split(".")[0])]
+    return [arg for name in loaded for arg in ("-p", name)], {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+
+def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
     # an empty directory: only the shared suite is collected, as for an author with no tests of their own
+    plugins, plugin_env = plugin_arguments(all_plugins)
     with (
         tempfile.TemporaryDirectory() as empty,
         tempfile.NamedTemporaryFile("r", suffix=".timings") as timings,
     ):
-        env = {**os.environ, "WASMHUB_TIMINGS": timings.name}
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--wasm", module, *extra]
+        env = {**os.environ, **plugin_env, "WASMHUB_TIMINGS": timings.name}
+        # as an author's Python does: it keeps compiled modules (this machine's environment says not to)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        command = [
+            sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins, "--wasm", module, *extra
+        ]  # fmt: skip
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         result = subprocess.run(command, cwd=empty, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         spent: dict[str, list[float]] = defaultdict(list)
+        configs: set[str] = set()
         for line in Path(timings.name).read_text().splitlines():
-            kind, seconds = line.split()
+            kind, seconds, *label = line.split()
             spent[kind].append(float(seconds))
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-500:]
-    return wall, spent, summary
+            if kind == "envoy_config":
+                configs.update(label)
+    out = result.stdout.strip().splitlines()
+    summary = out[-1] if out else result.stderr[-500:]
+    return Run(wall, spent["envoy_start"], len(configs), spent["request"], spent["wait"], summary, cpu)
+
+
+def show(label: str, run: Run, start_s: float) -> None:
+    floor = run.floor(start_s)
+    print(
+        f"[{label}] {run.summary}\n"
+        f"  wall {run.wall:5.2f} s = Envoy starts {sum(run.starts):4.2f} s ({len(run.starts)} starts) "
+        f"+ requests {sum(run.requests):4.2f} s ({len(run.requests)}) "
+        f"+ suite overhead {run.overhead:4.2f} s (of which Envoy waits {sum(run.waits):4.2f} s)\n"
+        f"  floor {floor:5.2f} s = {run.configs} needed starts x {start_s * 1000:.0f} ms + requests;  "
+        f"wall / floor = {run.wall / floor:.2f};  CPU {run.cpu:4.2f} s (pytest and its Envoys)"
+    )
+
+
+def series(label: str, module: str, extra: list[str], runs: int, start_s: float, all_plugins: bool) -> float:
+    full_run(module, extra, all_plugins)  # not shown: compiles the suite's modules, fetches releases
+    walls = []
+    for number in range(1, runs + 1):
+        run = full_run(module, extra, all_plugins)
+        show(f"{label} run {number}", run, start_s)
+        walls.append(run.wall)
+    median = statistics.median(walls)
+    print(f"  {label}: median wall {median:.2f} s over {runs} runs; load average {load_average()}")
+    return median
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--module", default=str(ROOT / "examples" / "add_header.wat"))
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--envoy-version", help="also run over these releases, e.g. 1.36.2,1.40.0")
     parser.add_argument("--envoy-image", help="also run the container backend with this image")
+    parser.add_argument("--all-plugins", action="store_true", help="load every installed pytest plugin")
     args = parser.parse_args()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the upstream's line per request
 
-    backends = [("process", [], None)]
+    print(f"load average {load_average()}")
+    with tempfile.TemporaryDirectory() as work:
+        module_path = load_module(args.module, Path(work)).path
+        envoy = measure_envoy(module_path, starts=10, requests=200)
+    print(
+        f"Envoy (process): start-to-ready {envoy['start_s'] * 1000:.0f} ms (median of 10), "
+        f"RSS at ready {envoy['rss_mb']:.1f} MB, GET through the module {envoy['request_s'] * 1000:.2f} ms "
+        "(median of 200)"
+    )
+    plain = series("process", args.module, [], args.runs, envoy["start_s"], args.all_plugins)
+    if args.envoy_version:
+        extra = ["--envoy-version", args.envoy_version]
+        matrix = series("matrix", args.module, extra, args.runs, envoy["start_s"], args.all_plugins)
+        print(f"  matrix {args.envoy_version} / one release = {matrix / plain:.2f}")
     if args.envoy_image:
-        backends.append(("container", ["--envoy-image", args.envoy_image], args.envoy_image))
-    for backend, extra, image in backends:
         with tempfile.TemporaryDirectory() as work:
-            module = load_module(args.module, Path(work))
-            envoy = measure_envoy(module.path, starts=10, requests=200, image=image)
-        print(
-            f"Envoy ({backend}): start-to-ready {envoy['start_s'] * 1000:.0f} ms (median of 10), "
-            f"RSS at ready {envoy['rss_mb']:.1f} MB, GET through the module {envoy['request_s'] * 1000:.2f} ms "
-            "(median of 200)"
-        )
-        for run in range(1, args.runs + 1):
-            wall, spent, summary = full_run(args.module, extra)
-            starts, requests, waits = spent["envoy_start"], spent["request"], spent["wait"]
-            floor = len(starts) * envoy["start_s"] + sum(requests) + sum(waits)
-            overhead = wall - sum(starts) - sum(requests) - sum(waits)
-            print(
-                f"[{backend} run {run}] {summary}\n"
-                f"  wall {wall:6.2f} s = Envoy starts {sum(starts):5.2f} s ({len(starts)} starts) "
-                f"+ requests {sum(requests):5.2f} s ({len(requests)}) + Envoy waits {sum(waits):4.2f} s "
-                f"+ suite overhead {overhead:5.2f} s\n"
-                f"  floor {floor:6.2f} s = {len(starts)} starts x {envoy['start_s'] * 1000:.0f} ms "
-                f"+ requests + waits;  wall / floor = {wall / floor:.2f}"
-            )
+            module_path = load_module(args.module, Path(work)).path
+            boxed = measure_envoy(module_path, starts=5, requests=50, image=args.envoy_image)
+        print(f"Envoy (container): start-to-ready {boxed['start_s'] * 1000:.0f} ms (median of 5)")
+        extra = ["--envoy-image", args.envoy_image]
+        container = series("container", args.module, extra, args.runs, boxed["start_s"], args.all_plugins)
+        print(f"  container / process = {container / plain:.2f}")
     return 0
 
 

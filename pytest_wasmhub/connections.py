@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from .envoy.handle import EnvoyHandle, describe_exit
 from .envoy.logs import Trap, traps
+from .timing import timed
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def exchange_bytes(
     timeout: float,
     half_close: bool = True,
     expect: int | None = None,
-    listener: str = "wasm",
+    listener: str = "",
 ) -> ConnectionOutcome:
     """Send ``data`` on a new connection (then half-close it), read until the peer closes, ``expect``
     bytes came back, or ``timeout``; judge the connection by Envoy's log."""
@@ -48,7 +49,7 @@ def exchange_bytes(
     started = time.monotonic()
     received = bytearray()
     ended = "open"
-    with envoy.tcp(listener, timeout=timeout) as sock:
+    with timed("request"), envoy.tcp(listener, timeout=timeout) as sock:
         try:
             sock.sendall(data)
             if half_close:
@@ -66,9 +67,7 @@ def exchange_bytes(
         except OSError:  # reset, broken pipe, or Envoy closed it before the half-close (not connected)
             ended = "reset"
     seconds = time.monotonic() - started
-    code = envoy.exit_code()
-    if code is None and ended == "reset":
-        code = envoy.wait_exit(0.5)
+    code = envoy.exit_after_reset() if ended == "reset" else envoy.exit_code()
     found = traps(envoy.log_entries()[before:])
     died = describe_exit(code) if code is not None else ""
     return ConnectionOutcome(len(data), bytes(received), ended, found[0] if found else None, died, seconds)

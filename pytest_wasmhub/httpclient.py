@@ -1,12 +1,25 @@
 """HTTP clients for talking to Envoy and the upstream: plain HTTP on loopback only.
 
-They skip TLS set-up (``verify=False``): loading the CA bundle costs about 0.5 s for the first client
-and tens of milliseconds for each one after, which multiplied over a suite's requests was most of
-its run time. Nothing here ever speaks TLS."""
+They skip TLS set-up: loading the CA bundle costs about 0.5 s for the first client and tens of
+milliseconds for each one after, and even ``verify=False`` makes a new SSL context per client (16 ms
+measured), which multiplied over a suite's requests was much of its run time. So every client shares
+one context that checks nothing (0.1 ms a client). Nothing here ever speaks TLS."""
 
 from __future__ import annotations
 
+import ssl
+from functools import cache
+
 import httpx
+
+
+@cache
+def no_tls() -> ssl.SSLContext:
+    """One SSL context for every client: it loads no certificates and verifies nothing."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def plain_client(
@@ -17,7 +30,7 @@ def plain_client(
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     return httpx.Client(
-        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=False, transport=transport
+        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=no_tls(), transport=transport
     )
 
 
@@ -25,7 +38,7 @@ def plain_async_client(
     base_url: str = "", *, http2: bool = False, timeout: float = 10.0, **kwargs: object
 ) -> httpx.AsyncClient:
     return httpx.AsyncClient(
-        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=False, **kwargs
+        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=no_tls(), **kwargs
     )  # type: ignore[arg-type]
 
 

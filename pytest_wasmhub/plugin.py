@@ -42,6 +42,7 @@ from .fixtures.suite import (  # noqa: F401
     service_module,
     traffic,
     wasmhub_probe,
+    wasmhub_probe_envoy,
     wasmhub_probe_traffic,
     wasmhub_traffic,
 )

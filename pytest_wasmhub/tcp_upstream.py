@@ -5,6 +5,7 @@ what a module does when the upstream side goes away."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -51,6 +52,9 @@ class TcpUpstream:
 
     def stop(self) -> None:
         self._stopped.set()
+        # wakes the accept() at once (EINVAL) instead of after its 0.2 s timeout
+        with contextlib.suppress(OSError):
+            self._server.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=2)
         self._server.close()
 

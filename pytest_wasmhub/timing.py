@@ -1,6 +1,6 @@
 """Where a run's time goes: Envoy start-ups, requests and deliberate waits, recorded to the file named
-by ``WASMHUB_TIMINGS`` (one ``kind seconds`` line each; xdist workers append to the same file). Off,
-and free, when the variable is unset. ``benchmarks/conformance_run.py`` reads it."""
+by ``WASMHUB_TIMINGS`` (one ``kind seconds [label]`` line each; xdist workers append to the same
+file). Off, and free, when the variable is unset. ``benchmarks/conformance_run.py`` reads it."""
 
 from __future__ import annotations
 
@@ -12,12 +12,16 @@ from contextlib import contextmanager
 ENV = "WASMHUB_TIMINGS"
 
 
-def record(kind: str, seconds: float) -> None:
+def enabled() -> bool:
+    return bool(os.environ.get(ENV))
+
+
+def record(kind: str, seconds: float, label: str = "") -> None:
     path = os.environ.get(ENV)
     if path:
         # one short write per line: appends from several processes do not interleave
         with open(path, "a") as out:
-            out.write(f"{kind} {seconds:.6f}\n")
+            out.write(f"{kind} {seconds:.6f}{' ' + label if label else ''}\n")
 
 
 @contextmanager

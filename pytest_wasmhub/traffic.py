@@ -92,9 +92,8 @@ def no_answer(
 
 def broken_envoy(envoy: EnvoyHandle, what: str, error: Exception, timeout: float) -> Outcome | None:
     """An outcome when Envoy itself is gone or its worker no longer answers; None when Envoy is fine."""
-    code = envoy.exit_code()
-    if code is None and not isinstance(error, httpx.TimeoutException):
-        code = envoy.wait_exit(0.5)  # a crashing Envoy may still be writing its backtrace
+    timed_out = isinstance(error, httpx.TimeoutException)
+    code = envoy.exit_code() if timed_out else envoy.exit_after_reset()
     if code is not None:
         crash = [line for line in envoy.logs().splitlines() if "Caught " in line or "Wasm VM failed" in line]
         detail = f" Envoy's log: {crash[0].split('] ', 3)[-1]}" if crash else ""
@@ -157,7 +156,8 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
     connections as there are) and judge each by Envoy's record; ``bound`` limits the whole batch."""
     history = envoy.log_entries()
     ids = [new_request_id() for _ in streams]
-    answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
+    with timed("request"):  # the whole batch, as one
+        answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
     window = envoy.log_entries()[len(history) :]
     outcomes = []
     broken: Outcome | None = None

@@ -1,16 +1,26 @@
 """A failing extension must not take the proxy down: the promise that makes Wasm extensions worth having.
 
 ISOLATION-CRASH-001 holds the module under test to it. The other cases check the host with the suite's
-own probe modules, so they also run with `--wasm-host-check` and no module of the user's."""
+own probe modules, so they also run with `--wasm-host-check` and no module of the user's; each on a
+listener of its own, with its probes in VMs of their own, of one shared Envoy (pytest_wasmhub.shared_probes)."""
 
 from __future__ import annotations
 
 from pytest_wasmhub.cases import MUST, case
-from pytest_wasmhub.expect import start_envoy
 from pytest_wasmhub.httpclient import get
+from pytest_wasmhub.shared_probes import probe_plugin, shared_listener
 
 FACTS = "docs/host-facts.md#"
 TRAP_LINE = "Function: proxy_on_request_headers failed: Uncaught RuntimeError: unreachable"
+TRAPS = shared_listener("isolation-trap", probe_plugin("trap_on_crash_path", configuration="probe"))
+TWO_VMS = shared_listener(
+    "isolation-vm",
+    probe_plugin(
+        "trap_on_crash_path", name="first", vm_id="first", configuration="first", failure_policy="FAIL_OPEN"
+    ),
+    probe_plugin("trap_on_crash_path", name="second", vm_id="second", configuration="second"),
+)
+OUT_OF_BOUNDS = shared_listener("isolation-oob", probe_plugin("oob_host_call"))
 
 
 @case(
@@ -46,8 +56,8 @@ def test_module_keeps_envoy_alive(traffic):
     "module keep answering 200.",
     reference=f"{FACTS}a-trap-fails-the-stream",
 )
-def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
-    envoy = start_envoy(envoy_factory, wasmhub_probe("trap_on_crash_path"), configuration="probe")
+def test_trap_stays_inside_the_extension(wasmhub_probe_envoy, wasmhub_probe_traffic):
+    envoy = wasmhub_probe_envoy(TRAPS)
     traffic = wasmhub_probe_traffic(envoy)
     assert traffic.send("GET", "/before").headers.get("x-probe") == "probe", "the probe module did not run"
     crashed = traffic.exchange("GET", "/crash")
@@ -73,21 +83,8 @@ def test_trap_stays_inside_the_extension(wasmhub_probe, envoy_factory, wasmhub_p
     "the second still runs on every request with its state intact.",
     reference=f"Envoy VmConfig.vm_id (plugins with different vm_id run in different VMs); {FACTS}vm-failure-is-contained",
 )
-def test_other_vm_keeps_working(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
-    probe = wasmhub_probe("trap_on_crash_path")
-    spec = envoy_factory.spec(probe)
-    plain = spec.plugins[0]
-    first = type(plain)(
-        **{
-            **plain.__dict__,
-            "name": "first",
-            "vm_id": "first",
-            "configuration": "first",
-            "failure_policy": "FAIL_OPEN",
-        }
-    )
-    second = type(plain)(**{**plain.__dict__, "name": "second", "vm_id": "second", "configuration": "second"})
-    envoy = start_envoy(envoy_factory, plugins=(first, second))
+def test_other_vm_keeps_working(wasmhub_probe_envoy, wasmhub_probe_traffic):
+    envoy = wasmhub_probe_envoy(TWO_VMS)
     traffic = wasmhub_probe_traffic(envoy)
     before = traffic.send("GET", "/before")
     assert sorted(before.headers.get_list("x-probe")) == ["first", "second"], "both plugins should run"
@@ -112,8 +109,8 @@ def test_other_vm_keeps_working(wasmhub_probe, envoy_factory, wasmhub_probe_traf
     "the module instead of crashing the proxy or trapping.",
     reference=f"proxy-wasm spec v0.2.1 §Types (proxy_status_t 6); {FACTS}host-call-status-codes",
 )
-def test_out_of_bounds_pointer_is_an_error_code(wasmhub_probe, envoy_factory, wasmhub_probe_traffic):
-    envoy = start_envoy(envoy_factory, wasmhub_probe("oob_host_call"))
+def test_out_of_bounds_pointer_is_an_error_code(wasmhub_probe_envoy, wasmhub_probe_traffic):
+    envoy = wasmhub_probe_envoy(OUT_OF_BOUNDS)
     traffic = wasmhub_probe_traffic(envoy)
     response = traffic.send("GET", "/oob")
     assert response.headers.get("x-oob-log-rc") == "6", (

@@ -100,6 +100,27 @@ def parse_access_log(text: str) -> list[AccessRecord]:
     return records
 
 
+class AccessReader:
+    """Envoy's access records parsed as the log grows: each call parses only the complete lines
+    appended since the last one (a line still being written waits for the next call)."""
+
+    def __init__(self) -> None:
+        self._seen = ""  # the end of the text parsed so far (a sample, to tell the same log grew)
+        self._seen_to = 0
+        self._records: list[AccessRecord] = []
+
+    def records(self, text: str) -> list[AccessRecord]:
+        sample_at = self._seen_to - len(self._seen)
+        if not text.startswith(self._seen, sample_at) or len(text) < self._seen_to:
+            self.__init__()  # not the text parsed before: start again
+        complete = text.rfind("\n") + 1
+        if complete > self._seen_to:
+            self._records.extend(parse_access_log(text[self._seen_to : complete]))
+            self._seen_to = complete
+            self._seen = text[max(0, complete - 64) : complete]
+        return list(self._records)
+
+
 def _record(raw: dict) -> AccessRecord:
     def text(key: str) -> str:
         value = raw.get(key)

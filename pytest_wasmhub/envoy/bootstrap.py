@@ -41,6 +41,8 @@ class PluginSpec:
     environment: dict[str, str] = field(default_factory=dict)  # VM environment variables
     runtime: str = V8_RUNTIME
     name: str = "wasmhub"
+    # the Wasm listener the filter sits on: one Envoy can host several, each with plugins of its own
+    listener: str = "wasm"
 
     def __post_init__(self) -> None:
         if self.failure_policy is not None and self.failure_policy not in FAILURE_POLICIES:
@@ -99,11 +101,26 @@ def render_bootstrap(
     spec: EnvoySpec, templates: Path | None = None, *, access_log_path: str | Path = STDOUT
 ) -> str:
     """The bootstrap YAML for ``spec``; Envoy's access records go to ``access_log_path``."""
+    # the suite renders the same spec for every test that asks for it (pool and never-ready keys):
+    # remembered by its text form, as a spec holds dicts and is not hashable
+    key = (repr(spec), str(templates), str(access_log_path))
+    if key not in _rendered:
+        if len(_rendered) > 256:
+            _rendered.clear()
+        _rendered[key] = _render(spec, templates, access_log_path)
+    return _rendered[key]
+
+
+_rendered: dict[tuple[str, str, str], str] = {}
+
+
+def _render(spec: EnvoySpec, templates: Path | None, access_log_path: str | Path) -> str:
     return (
         _environment(templates or envoy_configs_dir())
         .get_template(spec.template)
         .render(
             plugins=spec.plugins,
+            wasm_listeners=wasm_listeners(spec.plugins),
             clusters=spec.clusters,
             route_timeout=spec.route_timeout,
             runtime_layer=dict(spec.runtime_layer),
@@ -111,6 +128,12 @@ def render_bootstrap(
             service_singleton=spec.service_singleton,
         )
     )
+
+
+def wasm_listeners(plugins: tuple[PluginSpec, ...]) -> list[dict[str, Any]]:
+    """The Wasm listeners to render, "wasm" first (always there), each with its plugins in order."""
+    names = dict.fromkeys(["wasm", *(plugin.listener for plugin in plugins)])
+    return [{"name": name, "plugins": [p for p in plugins if p.listener == name]} for name in names]
 
 
 @lru_cache(maxsize=8)

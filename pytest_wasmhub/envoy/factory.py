@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from .. import timing
 from ..module import WasmModule, load_module
 from .bootstrap import KIND_TEMPLATES, EnvoySpec, PluginSpec, render_bootstrap
 from .handle import EnvoyHandle, EnvoyStartError
@@ -84,18 +86,36 @@ class EnvoyFactory:
         return load_module(module, self.workdir / "modules").path
 
     def __call__(
-        self, module: WasmModule | str | Path | None = None, *, reuse: bool = False, **overrides: Any
+        self,
+        module: WasmModule | str | Path | None = None,
+        *,
+        reuse: bool = False,
+        use_listener: str | None = None,
+        **overrides: Any,
     ) -> EnvoyHandle:
-        """Start an Envoy; with ``reuse`` (and a pool) take a clean running one of the same configuration."""
+        """Start an Envoy; with ``reuse`` (and a pool) take a clean running one of the same configuration.
+        ``use_listener`` names the Wasm listener (``PluginSpec.listener``) the test is given: with reuse,
+        of a shared Envoy whose other listeners serve other tests (see ``EnvoyPool``)."""
         spec = self.spec(module, **overrides)
-        key = render_bootstrap(spec) if self.never_ready is not None else ""
+        key = render_bootstrap(spec) if self.never_ready is not None or timing.enabled() else ""
+        if timing.enabled():
+            # each configuration a run asks for needs one start at least: the benchmark's floor
+            runs_on = getattr(self.runner, "binary", None) or getattr(self.runner, "image", "")
+            config = hashlib.sha256(f"{runs_on} {key}".encode()).hexdigest()[:16]
+            timing.record("envoy_config", 0.0, config)
         try:
             if key in (self.never_ready or {}):
                 raise EnvoyStartError(self.never_ready[key], never_ready=True)  # type: ignore[index]
             if reuse and self.pool is not None:
-                envoy = self.pool.acquire(self.runner, spec, self.workdir)
+                envoy = self.pool.acquire(self.runner, spec, self.workdir, listener=use_listener)
             else:
                 envoy = self.runner.start(spec, self.workdir)
+                if use_listener is not None:
+                    try:
+                        envoy.use_listener(use_listener)
+                    except KeyError:
+                        envoy.stop()
+                        raise
         except EnvoyStartError as refused:
             if refused.never_ready and self.never_ready is not None and key not in self.never_ready:
                 self.never_ready[key] = f"{refused.reason} (seen at an earlier start; not waited for again)"

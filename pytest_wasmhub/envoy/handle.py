@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -13,9 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..httpclient import plain_client
-from .accesslog import AccessRecord, parse_access_log
-from .logs import LogEntry, missing_runtime, parse_log, refusal_reason, tail, wasm_errors, wasm_failures
+from ..httpclient import no_tls, plain_client
+from .accesslog import AccessReader, AccessRecord
+from .logs import LogEntry, LogReader, missing_runtime, refusal_reason, tail, wasm_errors, wasm_failures
 
 
 class EnvoyStartError(RuntimeError):
@@ -59,7 +60,7 @@ class _Explaining(httpx.HTTPTransport):
     """A transport that asks the handle why Envoy gave no answer, instead of a bare transport error."""
 
     def __init__(self, envoy: EnvoyHandle) -> None:
-        super().__init__(http1=True, http2=False, verify=False)
+        super().__init__(http1=True, http2=False, verify=no_tls())
         self.envoy = envoy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -83,6 +84,12 @@ class EnvoyHandle(ABC):
         self.bootstrap_path = bootstrap_path
         self.admin_url = ""
         self.listeners: dict[str, str] = {}
+        # the listener ``url`` and ``http`` lead to; an Envoy hosting several Wasm listeners (a shared
+        # probe Envoy) points it at the one the current test was given
+        self.primary_listener = "wasm"
+        self._log_reader = LogReader()
+        self._access_reader = AccessReader()
+        self._parse_lock = threading.Lock()  # the readers keep state; a diagnosis may run in a thread
         self._admin: httpx.Client | None = None
         self._http: httpx.Client | None = None
         self._clients: dict[tuple[str, bool, float], httpx.Client] = {}
@@ -113,19 +120,28 @@ class EnvoyHandle(ABC):
     # --- common -----------------------------------------------------------------------------
     @property
     def url(self) -> str:
-        return self.listeners["wasm"]
+        return self.listeners[self.primary_listener]
+
+    def use_listener(self, name: str) -> None:
+        """Point ``url`` and ``http`` at another of this Envoy's Wasm listeners."""
+        if name not in self.listeners:
+            raise KeyError(f"Envoy has no listener {name!r}; it has {', '.join(self.listeners)}")
+        if name != self.primary_listener and self._http is not None:
+            self._http.close()
+            self._http = None
+        self.primary_listener = name
 
     @property
     def passthrough_url(self) -> str:
         return self.listeners["passthrough"]
 
-    def address(self, listener: str = "wasm") -> tuple[str, int]:
-        """(host, port) of one of Envoy's listeners."""
-        parts = urlsplit(self.listeners[listener])
+    def address(self, listener: str = "") -> tuple[str, int]:
+        """(host, port) of one of Envoy's listeners (default: the primary one, with the module)."""
+        parts = urlsplit(self.listeners[listener or self.primary_listener])
         assert parts.hostname is not None and parts.port is not None
         return parts.hostname, parts.port
 
-    def tcp(self, listener: str = "wasm", timeout: float = 10.0) -> socket.socket:
+    def tcp(self, listener: str = "", timeout: float = 10.0) -> socket.socket:
         """A TCP connection to a listener (for a network filter: through the module to the upstream)."""
         return socket.create_connection(self.address(listener), timeout=timeout)
 
@@ -176,6 +192,15 @@ class EnvoyHandle(ABC):
             time.sleep(0.02)
         return self.exit_code()
 
+    def exit_after_reset(self, grace: float = 0.5) -> int | None:
+        """Envoy's exit status when it is dying, after a connection of the suite's was reset or cut;
+        None when it runs. A crashing Envoy's sockets close only at its exit (after its backtrace), so
+        an admin API that still says LIVE means Envoy itself cut the connection: no wait then."""
+        code = self.exit_code()
+        if code is None and not self.ready(timeout=grace):
+            code = self.wait_exit(grace)
+        return code
+
     def admin_get(self, path: str, timeout: float = 5.0) -> httpx.Response:
         if self._admin is None:
             address = self._admin_address()
@@ -213,17 +238,20 @@ class EnvoyHandle(ABC):
 
     def wasm_failure_count(self) -> int:
         """How many Wasm failures of Envoy's own it logged (repeats counted: each trap is one)."""
-        return len(wasm_failures(parse_log(self.logs())))
+        return len(wasm_failures(self.log_entries()))
 
     def log_entries(self) -> list[LogEntry]:
-        return parse_log(self.logs())
+        """Envoy's log entries so far (a new list each call; parsed incrementally)."""
+        with self._parse_lock:
+            return self._log_reader.entries(self.logs())
 
     def access_log(self) -> str:
         """Envoy's access records (JSON lines); runners that write them to a file of their own override."""
         return self.logs()
 
     def access_records(self) -> list[AccessRecord]:
-        return parse_access_log(self.access_log())
+        with self._parse_lock:
+            return self._access_reader.records(self.access_log())
 
     def record_for(self, request_id: str, timeout: float = 1.0) -> AccessRecord | None:
         """Envoy's record of the request the suite marked ``request_id``; it is written when the stream

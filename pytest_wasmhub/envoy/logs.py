@@ -68,13 +68,21 @@ class Trap:
 
 def parse_log(text: str) -> list[LogEntry]:
     """Every entry of Envoy's log; lines that do not start an entry continue the one before."""
-    entries: list[LogEntry] = []
+    return [entry for _, entry in _parse_log(text)]
+
+
+def _parse_log(text: str, base: int = 0) -> list[tuple[int, LogEntry]]:
+    """The entries of ``text`` with the offset (plus ``base``) where each one's first line starts."""
+    entries: list[tuple[int, LogEntry]] = []
     current: dict[str, str] | None = None
-    for raw in text.splitlines():
+    started = offset = base
+    for line in text.splitlines(keepends=True):
+        raw = line.rstrip("\r\n")
         match = _LINE.match(raw)
         if match:
             if current is not None:
-                entries.append(LogEntry(**current))
+                entries.append((started, LogEntry(**current)))
+            started = offset
             current = {
                 "time": match["time"],
                 "thread": match["thread"],
@@ -84,9 +92,37 @@ def parse_log(text: str) -> list[LogEntry]:
             }
         elif current is not None and not raw.startswith('{"'):  # JSON lines are access records
             current["message"] += "\n" + raw.rstrip()
+        offset += len(line)
     if current is not None:
-        entries.append(LogEntry(**current))
+        entries.append((started, LogEntry(**current)))
     return entries
+
+
+class LogReader:
+    """Envoy's log parsed as it grows: each call parses only what was appended since the last one, and
+    the last entry again (continuation lines may still follow it). The suite reads the log around
+    every request, so parsing it whole each time grew with the run."""
+
+    def __init__(self) -> None:
+        self._seen = ""  # the end of the text parsed so far (a sample, to tell the same log grew)
+        self._seen_to = 0  # how much of the text was parsed
+        self._done: list[LogEntry] = []  # entries that can no longer change
+        self._last_at = 0  # where the entry that may still grow starts
+
+    def entries(self, text: str) -> list[LogEntry]:
+        sample_at = self._seen_to - len(self._seen)
+        if not text.startswith(self._seen, sample_at) or len(text) < self._seen_to:
+            self.__init__()  # not the text parsed before (another log): start again
+        fresh = _parse_log(text[self._last_at :], self._last_at)
+        if fresh:
+            self._done.extend(entry for _, entry in fresh[:-1])
+            self._last_at, last = fresh[-1]
+            result = [*self._done, last]
+        else:
+            result = list(self._done)
+        self._seen_to = len(text)
+        self._seen = text[max(0, self._seen_to - 64) :]
+        return result
 
 
 def wasm_failures(entries: list[LogEntry]) -> list[LogEntry]:

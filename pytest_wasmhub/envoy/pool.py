@@ -5,11 +5,17 @@ holding no request the module never finished, and with no new Wasm failure in it
 VM for every later request). Anything else is stopped, so a case that poisons the VM cannot change the
 next case's result. A VM that fails while its Envoy is idle (a timer that traps) is handed on as it is:
 the next case meets the failed VM and says so.
+
+A shared Envoy hosts several Wasm listeners, each with its plugins in VMs of their own (distinct
+``vm_id``), and each test leases one listener. A listener is handed out once: whatever its test did to
+its VM stays there. The Envoy serves its other listeners only while the whole process is sound (alive,
+not wedged, holding no stream the module never finished); otherwise it is stopped like any other.
 """
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
 class _Lease:
     key: tuple[int, str]
     errors_at_start: int
+    listener: str | None = None  # the Wasm listener of a shared Envoy this test was given
 
 
 @dataclass
@@ -41,39 +48,64 @@ class EnvoyPool:
     idle: dict[tuple[int, str], list[EnvoyHandle]] = field(default_factory=dict)
     stats: PoolStats = field(default_factory=PoolStats)
     _leases: dict[int, _Lease] = field(default_factory=dict)
+    # per shared Envoy (by id): its Wasm listeners no test was given yet
+    _unspent: dict[int, set[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def acquire(self, runner: Runner, spec: EnvoySpec, workdir: Path) -> EnvoyHandle:
+    def acquire(
+        self, runner: Runner, spec: EnvoySpec, workdir: Path, *, listener: str | None = None
+    ) -> EnvoyHandle:
+        """A clean Envoy for ``spec``; with ``listener``, one of a shared Envoy's Wasm listeners that
+        no test was given before (``url`` then leads to it)."""
         key = (id(runner), render_bootstrap(spec))
         with self._lock:
             candidates = self.idle.get(key, [])
-            envoy = candidates.pop() if candidates else None
+            usable = [e for e in candidates if listener is None or listener in self._unspent.get(id(e), ())]
+            envoy = usable[-1] if usable else None
+            if envoy is not None:
+                candidates.remove(envoy)
         if envoy is not None and not envoy.ready():
+            self._forget(envoy)
             envoy.stop()
             envoy = None
         if envoy is None:
             envoy = runner.start(spec, workdir)
             self.stats.started += 1
+            if listener is not None:
+                self._unspent[id(envoy)] = {plugin.listener for plugin in spec.plugins}
         else:
             self.stats.reused += 1
-        self._leases[id(envoy)] = _Lease(key, envoy.wasm_failure_count())
+        if listener is not None:
+            if listener not in self._unspent.get(id(envoy), ()):
+                self._forget(envoy)
+                envoy.stop()
+                raise ValueError(f"no Wasm listener {listener!r} in this Envoy's spec")
+            self._unspent[id(envoy)].discard(listener)
+            envoy.use_listener(listener)
+        self._leases[id(envoy)] = _Lease(key, envoy.wasm_failure_count(), listener)
         return envoy
 
     def release(self, envoy: EnvoyHandle) -> None:
         lease = self._leases.pop(id(envoy), None)
-        clean = (
-            lease is not None
-            and not envoy.wedged
-            and not envoy.tainted
-            and envoy.is_alive()
-            and envoy.wasm_failure_count() == lease.errors_at_start
-        )
+        sound = lease is not None and not envoy.wedged and not envoy.tainted and envoy.is_alive()
+        if lease is not None and lease.listener is not None:
+            # a shared Envoy: the test's own listener is spent whatever it did to its VM; the others
+            # are untouched (their own VMs) and serve later tests while the process stays sound
+            clean = sound and bool(self._unspent.get(id(envoy)))
+        else:
+            clean = sound and lease is not None and envoy.wasm_failure_count() == lease.errors_at_start
         if not clean:
             self.stats.discarded += lease is not None
+            self._forget(envoy)
             envoy.stop()
             return
+        assert lease is not None
         with self._lock:
             self.idle.setdefault(lease.key, []).append(envoy)
+
+    def _forget(self, envoy: EnvoyHandle) -> None:
+        with self._lock:
+            self._unspent.pop(id(envoy), None)
 
     def leased(self, envoy: EnvoyHandle) -> bool:
         return id(envoy) in self._leases
@@ -81,6 +113,9 @@ class EnvoyPool:
     def close(self) -> None:
         with self._lock:
             idle, self.idle = self.idle, {}
-        for envoys in idle.values():
-            for envoy in envoys:
-                envoy.stop()
+        everyone = [envoy for envoys in idle.values() for envoy in envoys]
+        for envoy in everyone:
+            self._forget(envoy)
+        # side by side: each stop waits for its Envoy's shutdown
+        with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as stopping:
+            list(stopping.map(lambda envoy: envoy.stop(), everyone))

@@ -33,6 +33,31 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+class GrowingFile:
+    """A file another process appends to, read from where the last read ended (the suite reads Envoy's
+    logs around every request: reading them whole each time grew with the run)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._data = bytearray()
+        self._text = ""
+        self._lock = threading.Lock()
+
+    def read(self) -> str:
+        """Everything in the file so far."""
+        with self._lock:
+            try:
+                with self.path.open("rb") as file:
+                    file.seek(len(self._data))
+                    more = file.read()
+            except FileNotFoundError:
+                return ""
+            if more:
+                self._data += more
+                self._text = self._data.decode(errors="replace")
+            return self._text
+
+
 class ProcessEnvoy(EnvoyHandle):
     backend = "process"
 
@@ -53,18 +78,14 @@ class ProcessEnvoy(EnvoyHandle):
         self.log_path = log_path
         self._log = log
         self._admin_address_path = admin_address_path
+        self._log_file = GrowingFile(log_path)
+        self._access_file = GrowingFile(access_log_path)
 
     def logs(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return self._log_file.read()
 
     def access_log(self) -> str:
-        try:
-            return self.access_log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return self._access_file.read()
 
     def exit_code(self) -> int | None:
         return self.process.poll()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from referencing import Registry, Resource
+if TYPE_CHECKING:  # imported at first use: a run on a module file never validates a package
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 SCHEMAS = {
@@ -28,6 +29,8 @@ def schema_path(name: str) -> Path:
 
 @cache
 def _registry() -> Registry:
+    from referencing import Registry, Resource
+
     resources = []
     for file_name in SCHEMAS.values():
         contents = json.loads((SCHEMA_DIR / file_name).read_text())
@@ -37,6 +40,8 @@ def _registry() -> Registry:
 
 @cache
 def _validator(name: str) -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     contents = json.loads(schema_path(name).read_text())
     return Draft202012Validator(contents, registry=_registry())
 
