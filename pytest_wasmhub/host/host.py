@@ -120,6 +120,7 @@ class ProxyWasmHost:
         self.configuring = False
         self.vm_failure: GuestFailure | None = None
         self.failed_at_ms = 0.0
+        self.vm_started_at_ms = 0.0  # FAIL_RELOAD's back-off runs from here (Envoy: the VM's last start)
         self.pending_http_calls: dict[int, HttpCall] = {}
         self.pending_grpc_calls: dict[int, GrpcCall] = {}
         self._next_http_call = 1
@@ -184,6 +185,7 @@ class ProxyWasmHost:
         self.started = True
 
     def _new_vm(self) -> Vm:
+        self.vm_started_at_ms = self.clock.monotonic_ms
         vm = lifecycle.load_vm(self)
         vm.allocator_name = next((a for a in self.profile.allocator_lookup if vm.has(a)), None)
         vm.memory = GuestMemory(vm.raw_memory, self._allocate)
@@ -298,10 +300,12 @@ class ProxyWasmHost:
         return chosen
 
     def _recover(self) -> bool:
-        """FAIL_RELOAD: a fresh VM once the back-off has passed since the failure."""
+        """FAIL_RELOAD: a fresh VM once the back-off has passed since the VM last started."""
         if self.policy is not FailurePolicy.FAIL_RELOAD:
             return False
-        if self.clock.monotonic_ms < self.failed_at_ms + self.options.reload_backoff_ms:
+        # Envoy times it from the VM's start, not the trap (host-facts.md#failure-policies-as-envoy-implements-them):
+        # a VM that ran longer than the back-off is replaced at once
+        if self.clock.monotonic_ms < self.vm_started_at_ms + self.options.reload_backoff_ms:
             self.reloads["backoff"] += 1
             return False
         try:

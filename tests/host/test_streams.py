@@ -158,6 +158,20 @@ def test_fail_reload_after_the_backoff(behaviours):
         assert host.metrics["behaviours_requests"].value == 2  # stats outlive the VM
 
 
+def test_fail_reload_times_the_backoff_from_the_vms_start_as_envoy_does(behaviours):
+    """docs/host-facts.md: a trap long after the VM started is reloaded at once; a trap right after a
+    reload waits for the back-off (measured on 1.36.2 and 1.40.0)."""
+    with ProxyWasmHost(behaviours, failure_policy="FAIL_RELOAD", reload_backoff_ms=1000) as host:
+        host.advance_time(1500)  # the VM has run longer than the back-off
+        assert host.http_request(headers={"x-test": "x"}).status == 503  # the trap
+        assert host.http_request().status == 200  # a fresh VM at once
+        assert host.http_request(headers={"x-test": "x"}).status == 503  # traps right after its start
+        assert host.http_request().status == 503  # refused: within the back-off
+        host.advance_time(1000)
+        assert host.http_request().status == 200
+        assert host.reloads == {"success": 2, "failure": 0, "backoff": 1}
+
+
 def test_budget_stops_an_endless_callback(host_module):
     with ProxyWasmHost(host_module("busy_loop"), fuel_per_callback=2_000_000) as host:
         result = host.http_request()
