@@ -52,9 +52,9 @@ from .sockets import ENVOY_SOCKETS, SharedSockets, is_socket
 testcontainers_config.ryuk_disabled = True
 
 DEFAULT_READY_TIMEOUT = 30.0
-VOLUME = PurePosixPath("/wasmhub")  # the only writable place: an anonymous volume, removed with the container
+# where the bootstrap and modules are copied: an anonymous volume, removed with the container
+VOLUME = PurePosixPath("/wasmhub")
 BOOTSTRAP = VOLUME / "bootstrap.yaml"
-ADMIN_ADDRESS = VOLUME / "run" / "admin-address"
 OOM_KILLED = "killed by the container memory limit (OOMKilled)"
 _counter = itertools.count()
 _live: weakref.WeakSet[ContainerEnvoy] = weakref.WeakSet()
@@ -247,14 +247,13 @@ class _EnvoyContainer(DockerContainer):
 
 
 def _archive(files: dict[str, bytes]) -> bytes:
-    """A tar of the files (read-only) and a writable ``run/`` for Envoy's admin address file."""
+    """A tar of the files, read-only (Envoy runs as nobody; the engine writes them as root)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for directory, mode in (("modules", 0o755), ("run", 0o777)):
-            info = tarfile.TarInfo(directory)
-            info.type = tarfile.DIRTYPE
-            info.mode = mode  # the engine writes files as root; Envoy runs as nobody
-            archive.addfile(info)
+        info = tarfile.TarInfo("modules")
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+        archive.addfile(info)
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -406,8 +405,6 @@ class ContainerRunner:
         return [
             "--config-path",
             str(BOOTSTRAP),
-            "--admin-address-path",
-            str(ADMIN_ADDRESS),
             "--disable-hot-restart",
             "--file-flush-interval-msec",
             str(ACCESS_LOG_FLUSH_MS),
