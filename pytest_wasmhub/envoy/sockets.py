@@ -1,7 +1,8 @@
 """The host directories a container backend shares with its Envoys: the only way in or out of a
 container that has no network.
 
-    /tmp/wasmhub-XXXX/            this process's, 0700: no other host user reaches into it
+    /tmp/wasmhub-sockets-PID-XXXX/  this process's, 0700: no other host user reaches into it; removed at
+                                  exit, or by the next process when PID is gone (a kill -9)
         upstream/                 the suite's upstreams and relays listen here (0755, sockets 0666);
                                   mounted read-only at UPSTREAM_SOCKETS in every container
         envoy-N/                  one Envoy's own (0777: Envoy runs as 65534); mounted at
@@ -31,6 +32,22 @@ from .relay import TcpRelay
 ENVOY_SOCKETS = PurePosixPath("/sockets/envoy")
 UPSTREAM_SOCKETS = PurePosixPath("/sockets/upstream")
 _live: weakref.WeakSet[SharedSockets] = weakref.WeakSet()
+_BASE = "/tmp"  # not $TMPDIR: a socket path must stay short
+_PREFIX = "wasmhub-sockets-"
+
+
+def _remove_leftovers() -> None:
+    """Remove the directories of processes that are gone (killed before they could)."""
+    for directory in Path(_BASE).glob(f"{_PREFIX}*-*"):
+        pid = directory.name.removeprefix(_PREFIX).split("-", 1)[0]
+        if not pid.isdigit() or not (directory / "upstream").is_dir() or directory.is_symlink():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(directory, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, another user's
 
 
 def is_socket(path: Path) -> bool:
@@ -53,7 +70,8 @@ class SharedSockets:
 
     @classmethod
     def create(cls) -> SharedSockets:
-        return cls(Path(tempfile.mkdtemp(prefix="wasmhub-", dir="/tmp")))
+        _remove_leftovers()
+        return cls(Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=_BASE)))
 
     def upstream_socket(self, name: str) -> Path:
         """A fresh path for an upstream of the suite's to listen on."""
