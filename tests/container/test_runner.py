@@ -53,8 +53,8 @@ def test_the_sandbox_is_visible_in_docker_inspect(make_runner, example, upstream
     assert host["Binds"] is None  # the module was copied in, not bind-mounted
     assert host["NetworkMode"] == "none"
     # the only host paths it sees: its own socket directory and, read-only, the upstreams' sockets
-    shared = {m["Target"]: (m["Type"], m["ReadOnly"]) for m in host["Mounts"] if m["Type"] == "bind"}
-    assert shared == {"/sockets/envoy": ("bind", False), "/sockets/upstream": ("bind", True)}
+    shared = {m["Target"]: m.get("ReadOnly", False) for m in host["Mounts"] if m["Type"] == "bind"}
+    assert shared == {"/sockets/envoy": False, "/sockets/upstream": True}
     assert host["RestartPolicy"]["Name"] == "no"
     assert docker_client.containers.get(envoy.facts().id).attrs["Config"]["User"] == "65534:65534"
     assert "memory 300m, pids 128, read-only root filesystem" in envoy.log_tail()
