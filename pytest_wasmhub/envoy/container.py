@@ -27,7 +27,6 @@ import shutil
 import tarfile
 import threading
 import weakref
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -41,6 +40,7 @@ from testcontainers.core.waiting_utils import WaitStrategy
 from ..timing import timed
 from . import cleanup
 from .bootstrap import ACCESS_LOG_FLUSH_MS, Address, EnvoySpec, render_bootstrap
+from .container_facts import ContainerFacts
 from .dockerhost import ContainerBackendError, connect, require_image
 from .handle import EnvoyHandle, describe_exit
 from .image import ENVOY_PATH_IN_IMAGE, envoy_version_in_image
@@ -60,34 +60,6 @@ _counter = itertools.count()
 _live: weakref.WeakSet[ContainerEnvoy] = weakref.WeakSet()
 _leftovers_checked = threading.Lock()
 _leftovers_done = False
-
-
-@dataclass(frozen=True)
-class ContainerFacts:
-    """What Docker knows about the container: did it stop, how, was it restarted."""
-
-    id: str
-    status: str  # created | running | exited | removed ...
-    running: bool
-    exit_code: int | None  # Docker's: 128+N when killed by signal N
-    oom_killed: bool
-    restart_count: int
-    started_at: str
-
-    @classmethod
-    def from_attrs(cls, attrs: dict[str, Any]) -> ContainerFacts:
-        state = attrs.get("State", {})
-        running = bool(state.get("Running"))
-        started = state.get("StartedAt", "")
-        return cls(
-            id=attrs.get("Id", "")[:12],
-            status=state.get("Status", "unknown"),
-            running=running,
-            exit_code=None if running or state.get("Status") == "created" else state.get("ExitCode"),
-            oom_killed=bool(state.get("OOMKilled")),
-            restart_count=int(attrs.get("RestartCount", 0)),
-            started_at=started,
-        )
 
 
 class ContainerEnvoy(EnvoyHandle):
