@@ -84,20 +84,22 @@ def host_service(request) -> Iterator[Listening]:
         service.close()
 
 
-def escape(envoy, upstream: Upstream, service: Listening) -> tuple[str | None, str | None]:
-    """Send requests through the escape probe; the callout statuses Envoy answered it."""
+def escape(envoy, upstream: Upstream, service: Listening) -> tuple[str | None, ...]:
+    """Send requests through the escape probe; the statuses Envoy answered its HTTP callout, its gRPC
+    callout and its WASI sock_accept."""
     for _ in range(3):
         assert envoy.http.get("/escape").status_code == 200
     time.sleep(WATCH_SECONDS)
     seen = upstream.last_request
-    return seen.header("x-escape-http"), seen.header("x-escape-grpc")
+    return tuple(seen.header(f"x-escape-{what}") for what in ("http", "grpc", "wasi"))
 
 
 def test_the_escape_probe_reaches_a_host_service_from_a_local_envoy(envoy_factory, upstream, host_service):
     """The probe works: without the sandbox, its configuration alone takes Envoy to the service."""
     envoy = envoy_factory(ESCAPE, configuration=host_service.target)
-    http_status, grpc_status = escape(envoy, upstream, host_service)
+    http_status, grpc_status, wasi_status = escape(envoy, upstream, host_service)
     assert http_status == "2"  # BadArgument: no cluster of that name, Envoy refuses the HTTP callout
+    assert wasi_status == "58"  # ENOTSUP: Envoy has the WASI import but gives out no socket
     assert grpc_status == "0"  # the gRPC callout to a target of the module's own is accepted ...
     assert host_service.accepted, "the escape probe did not reach the service from a local Envoy"
     assert host_service.accepted[0].startswith(b"PRI * HTTP/2.0")  # ... and Envoy's gRPC client connects
@@ -111,12 +113,9 @@ def test_the_escape_probe_reaches_nothing_from_the_sandbox(make_runner, tmp_path
             EnvoySpec.for_module(module.path, upstream=upstream.address, configuration=host_service.target),
             tmp_path,
         )
-        http_status, grpc_status = escape(envoy, upstream, host_service)
+        statuses = escape(envoy, upstream, host_service)
         assert envoy.is_alive()
-    assert (http_status, grpc_status) == (
-        "2",
-        "0",
-    )  # the same calls as from a local Envoy: the attempt was made
+    assert statuses == ("2", "0", "58")  # Envoy answered as a local one: the attempts were made
     assert host_service.accepted == [], f"the module reached {host_service.target} from the sandbox"
 
 

@@ -5,7 +5,10 @@
 ;;   2. makes a gRPC callout whose "service" is a serialized envoy.config.core.v3.GrpcService with a
 ;;      google_grpc target_uri of the target: Envoy's Google gRPC client connects there by itself,
 ;;      without any cluster of the bootstrap,
-;; then lets the request through with both statuses in request headers x-escape-http and x-escape-grpc.
+;;   3. asks WASI for a socket (sock_accept on fd 3, the first a runtime would preopen): Envoy offers
+;;      the import but no socket (it answers 58, ENOTSUP, measured on 1.40.0),
+;; then lets the request through with the statuses in request headers x-escape-http, x-escape-grpc and
+;; x-escape-wasi.
 (module
   (import "env" "proxy_get_buffer_bytes" (func $get_buffer (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_http_call"
@@ -13,6 +16,7 @@
   (import "env" "proxy_grpc_call"
     (func $grpc_call (param i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_add_header_map_value" (func $add_header (param i32 i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "sock_accept" (func $sock_accept (param i32 i32 i32) (result i32)))
   (memory (export "memory") 2)
   (global $heap (mut i32) (i32.const 65536))
   (global $target (mut i32) (i32.const 0))       ;; the plugin configuration, as Envoy copied it
@@ -22,6 +26,7 @@
   (data (i32.const 48) "x-escape-http")    ;; 13 bytes
   (data (i32.const 64) "x-escape-grpc")    ;; 13 bytes
   (data (i32.const 80) "0123456789")       ;; status digits
+  (data (i32.const 96) "x-escape-wasi")    ;; 13 bytes; 112..113: a two-digit status
   ;; serialized headers for the HTTP callout: 3 pairs (:method GET, :path /escape, :authority escape)
   (data (i32.const 128)
     "\03\00\00\00"
@@ -70,7 +75,12 @@
       (call $grpc_call (i32.const 1024) (call $grpc_service) (i32.const 16) (i32.const 14)
                        (i32.const 32) (i32.const 4) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
                        (i32.const 1000) (i32.const 524)))
+    (call $report_two_digits (i32.const 96) (call $sock_accept (i32.const 3) (i32.const 0) (i32.const 528)))
     (i32.const 0))
+  (func $report_two_digits (param $name i32) (param $status i32)
+    (i32.store8 (i32.const 112) (i32.add (i32.const 48) (i32.rem_u (i32.div_u (local.get $status) (i32.const 10)) (i32.const 10))))
+    (i32.store8 (i32.const 113) (i32.add (i32.const 48) (i32.rem_u (local.get $status) (i32.const 10))))
+    (drop (call $add_header (i32.const 0) (local.get $name) (i32.const 13) (i32.const 112) (i32.const 2))))
   (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32))
   (func (export "proxy_on_grpc_receive_initial_metadata") (param i32 i32 i32))
   (func (export "proxy_on_grpc_receive") (param i32 i32 i32))
