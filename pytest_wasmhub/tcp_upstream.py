@@ -1,14 +1,20 @@
 """A real TCP backend for network filters: it echoes every byte back and records what reached it, one
 entry per connection. When the client half-closes, it sends what is left and half-closes too. Data
 that contains ``RESET_REQUEST`` makes it reset that connection instead (a TCP RST), so a case can see
-what a module does when the upstream side goes away."""
+what a module does when the upstream side goes away. With ``unix_socket`` it listens on that Unix
+socket instead of a loopback port (for an Envoy without network); there, closing with data left
+unread is the reset (the peer reads ECONNRESET), so the reset request is peeked at, never consumed."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 from dataclasses import dataclass, field
+
+from .envoy.bootstrap import Address
+from .unix_sockets import listen
 
 RESET_REQUEST = b"wasmhub:upstream-reset"
 
@@ -23,8 +29,9 @@ class TcpConnection:
 
 
 class TcpUpstream:
-    def __init__(self, host: str = "127.0.0.1") -> None:
-        self._server = socket.create_server((host, 0))
+    def __init__(self, host: str = "127.0.0.1", *, unix_socket: str | os.PathLike[str] = "") -> None:
+        self.unix_socket = os.fspath(unix_socket)
+        self._server = listen(self.unix_socket) if self.unix_socket else socket.create_server((host, 0))
         self._server.settimeout(0.2)
         self.connections: list[TcpConnection] = []
         self._lock = threading.Lock()
@@ -32,7 +39,10 @@ class TcpUpstream:
         self._thread = threading.Thread(target=self._serve, name="wasmhub-tcp-upstream", daemon=True)
 
     @property
-    def address(self) -> tuple[str, int]:
+    def address(self) -> Address:
+        """(host, port), or the path of its Unix socket."""
+        if self.unix_socket:
+            return self.unix_socket
         host, port = self._server.getsockname()[:2]
         return host, port
 
@@ -57,6 +67,8 @@ class TcpUpstream:
             self._server.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=2)
         self._server.close()
+        if self.unix_socket and os.path.exists(self.unix_socket):
+            os.unlink(self.unix_socket)
 
     def __enter__(self) -> TcpUpstream:
         return self.start()
@@ -79,16 +91,18 @@ class TcpUpstream:
         client.settimeout(30)
         with client:
             try:
-                while chunk := client.recv(65536):
+                while chunk := client.recv(65536, socket.MSG_PEEK):
                     with self._lock:
                         record.received += chunk
                     if RESET_REQUEST in record.received:
-                        # SO_LINGER 0: close() sends a reset, not a FIN
+                        # TCP: SO_LINGER 0 makes close() send a reset, not a FIN; a Unix socket: the
+                        # chunk left unread makes the close a reset
                         client.setsockopt(
                             socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
                         )
                         record.reset = True
                         return
+                    client.recv(len(chunk))  # consume what was peeked at
                     client.sendall(chunk)
                 record.closed_by_peer = True
                 client.shutdown(socket.SHUT_WR)

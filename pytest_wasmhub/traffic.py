@@ -11,14 +11,13 @@ import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import httpx
 
 from .envoy.accesslog import REQUEST_HEADER
 from .envoy.handle import EnvoyHandle, describe_exit
 from .envoy.logs import LogEntry, traps
-from .httpclient import get, plain_async_client
+from .httpclient import plain_async_client
 from .outcomes import Kind, Outcome, judge_no_answer, judge_response
 from .timing import timed
 
@@ -105,7 +104,7 @@ def broken_envoy(envoy: EnvoyHandle, what: str, error: Exception, timeout: float
         )
     # Envoy runs. With one worker, the passthrough listener (no module) shares the thread that ran the
     # module: if it cannot answer either, that thread is stuck inside the module.
-    if not answers(envoy.passthrough_url, min(timeout, 2.0)):
+    if not answers(envoy, envoy.passthrough_url, min(timeout, 2.0)):
         envoy.wedged = True
         return Outcome(
             Kind.WEDGED,
@@ -135,9 +134,11 @@ def explain_no_answer(envoy: EnvoyHandle, what: str, error: Exception) -> str:
     return f"{what}: Envoy reset the stream while Envoy kept running{trap}"
 
 
-def answers(url: str, timeout: float) -> bool:
+def answers(envoy: EnvoyHandle, url: str, timeout: float) -> bool:
+    """The listener ``url`` of ``envoy`` answers a request on a new connection."""
     try:
-        get(url + "/__wasmhub/alive", timeout)
+        with envoy.new_client(url, timeout=timeout) as client:
+            client.get("/__wasmhub/alive")
     except httpx.HTTPError:
         return False
     return True
@@ -157,7 +158,7 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
     history = envoy.log_entries()
     ids = [new_request_id() for _ in streams]
     with timed("request"):  # the whole batch, as one
-        answers_ = asyncio.run(_batch(envoy.url, streams, ids, bound))
+        answers_ = asyncio.run(_batch(envoy, streams, ids, bound))
     window = envoy.log_entries()[len(history) :]
     outcomes = []
     broken: Outcome | None = None
@@ -183,10 +184,11 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
     return outcomes
 
 
-async def _batch(url: str, streams: Sequence[Stream], ids: list[str], bound: float) -> list[object]:
+async def _batch(envoy: EnvoyHandle, streams: Sequence[Stream], ids: list[str], bound: float) -> list[object]:
     h1_count = sum(not s.http2 for s in streams)
-    h2 = plain_async_client(url, http2=True, timeout=bound)
-    h1 = plain_async_client(url, timeout=bound, limits=httpx.Limits(max_connections=max(1, h1_count)))
+    url, limits = envoy.url, httpx.Limits(max_connections=max(1, h1_count))
+    h2 = plain_async_client(url, http2=True, timeout=bound, transport=envoy.async_transport(url, http2=True))
+    h1 = plain_async_client(url, timeout=bound, transport=envoy.async_transport(url, limits=limits))
     async with h2, h1:
         requests = [
             (h2 if stream.http2 else h1).get(stream.path, headers={REQUEST_HEADER: request_id})
@@ -195,18 +197,19 @@ async def _batch(url: str, streams: Sequence[Stream], ids: list[str], bound: flo
         return await asyncio.gather(*requests, return_exceptions=True)
 
 
-def reset_mid_body(url: str, path: str, declared: int, sent: int, timeout: float) -> None:
-    """Open a connection, send headers and part of a body, then reset it (RST, not a clean close)."""
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+def reset_mid_body(
+    envoy: EnvoyHandle, path: str, declared: int, sent: int, timeout: float, listener: str = "wasm"
+) -> None:
+    """Open a connection, send headers and part of a body, then reset it (RST, not a clean close; on a
+    Unix socket, which has no reset, an abrupt close mid-body)."""
+    with envoy.connect(listener, timeout=timeout) as sock:
         head = f"POST {path} HTTP/1.1\r\nHost: wasmhub\r\nContent-Length: {declared}\r\n\r\n"
         sock.sendall(head.encode() + b"x" * sent)
         # SO_LINGER with a zero timeout turns close() into a TCP reset
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
 
-def close_early(url: str, partial_request: bytes, timeout: float) -> None:
+def close_early(envoy: EnvoyHandle, partial_request: bytes, timeout: float, listener: str = "wasm") -> None:
     """Send the start of a request and close the connection cleanly before it is complete."""
-    parts = urlsplit(url)
-    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as sock:
+    with envoy.connect(listener, timeout=timeout) as sock:
         sock.sendall(partial_request)

@@ -1,4 +1,5 @@
-"""The backend Envoy routes to: a real HTTP server on loopback that records every request.
+"""The backend Envoy routes to: a real HTTP server on loopback (or on a Unix socket, for an Envoy
+without network) that records every request.
 
 By default it answers 200 and echoes the request body, so a test sees both what the module did to the
 request (``upstream.requests``) and to the response (what the client got back).
@@ -6,13 +7,19 @@ request (``upstream.requests``) and to the response (what the client got back).
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import httpx
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from .envoy.bootstrap import Address
+from .httpclient import plain_client, unix_transport
+from .unix_sockets import open_to_all
 
 ECHO = object()  # respond_with(body=ECHO): send the request body back
 
@@ -43,6 +50,12 @@ class _QuickStopServer(HTTPServer):
         assert self.server is not None
         self.server.serve_forever(poll_interval=0.05)
 
+    def start(self) -> None:
+        super().start()
+        if self.host.startswith("unix://"):
+            # Envoy may run as another user (the container's 65534): it needs write permission to connect
+            open_to_all(self.host.removeprefix("unix://"))
+
 
 @dataclass
 class _Reply:
@@ -52,9 +65,15 @@ class _Reply:
 
 
 class Upstream:
-    """A recording HTTP server. Use ``start``/``stop`` or ``with Upstream() as up:``."""
+    """A recording HTTP server. Use ``start``/``stop`` or ``with Upstream() as up:``; with
+    ``unix_socket`` it listens there instead of on a loopback port."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, unix_socket: str | os.PathLike[str] = ""
+    ) -> None:
+        self.unix_socket = os.fspath(unix_socket)
+        if self.unix_socket:
+            host, port = "unix://" + self.unix_socket, 0  # werkzeug's notation for a Unix socket
         self._server = _QuickStopServer(host, port, threaded=True)
         self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
         self._lock = threading.Lock()
@@ -70,12 +89,21 @@ class Upstream:
         return self._server.port
 
     @property
-    def address(self) -> tuple[str, int]:
-        return (self.host, self.port)
+    def address(self) -> Address:
+        """(host, port), or the path of its Unix socket."""
+        return self.unix_socket or (self.host, self.port)
 
     @property
     def url(self) -> str:
+        """Its URL (on a Unix socket, only a name: reach it with ``client()``)."""
+        if self.unix_socket:
+            return "http://upstream.unix-socket.invalid"
         return f"http://{self.host}:{self.port}"
+
+    def client(self, timeout: float = 10.0) -> httpx.Client:
+        """An HTTP client that reaches the upstream directly (not through Envoy), on TCP or its socket."""
+        transport = unix_transport(self.unix_socket) if self.unix_socket else None
+        return plain_client(self.url, timeout=timeout, transport=transport)
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -108,6 +136,8 @@ class Upstream:
     def stop(self) -> None:
         if self._server.is_running():
             self._server.stop()
+        if self.unix_socket and os.path.exists(self.unix_socket):
+            os.unlink(self.unix_socket)
 
     def __enter__(self) -> Upstream:
         return self.start()

@@ -7,7 +7,6 @@ listener of its own, with its probes in VMs of their own, of one shared Envoy (p
 from __future__ import annotations
 
 from pytest_wasmhub.cases import MUST, case
-from pytest_wasmhub.httpclient import get
 from pytest_wasmhub.shared_probes import probe_plugin, shared_listener
 
 FACTS = "docs/host-facts.md#"
@@ -70,7 +69,8 @@ def test_trap_stays_inside_the_extension(wasmhub_probe_envoy, wasmhub_probe_traf
     traffic.assert_alive("a trap in proxy_on_request_headers")
     nowasm = traffic.exchange("GET", "/__wasmhub/nowasm/after-trap").response
     assert nowasm.status_code == 200, f"a route with the filter disabled answered {nowasm.status_code}"
-    plain = get(envoy.passthrough_url + "/after-trap", traffic.timeout)
+    with envoy.new_client(envoy.passthrough_url, timeout=traffic.timeout) as client:
+        plain = client.get("/after-trap")
     assert plain.status_code == 200, f"the listener without Wasm answered {plain.status_code}"
 
 

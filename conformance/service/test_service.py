@@ -12,7 +12,6 @@ from pytest_wasmhub.cases import MUST, SHOULD, case
 from pytest_wasmhub.envoy.bootstrap import KIND_TEMPLATES
 from pytest_wasmhub.envoy.logs import start_failures
 from pytest_wasmhub.expect import start_envoy
-from pytest_wasmhub.httpclient import get
 
 REFERENCE = "https://www.envoyproxy.io/docs/envoy/latest/api-v3/extensions/wasm/v3/wasm.proto#extensions-wasm-v3-wasmservice"
 # how long a service is watched for a failure: many ticks of a typical timer
@@ -79,7 +78,10 @@ def test_service_keeps_envoy_serving(service_envoy, wasmhub_settings):
     assert service_envoy.ready(timeout=min(2.0, wasmhub_settings.request_timeout)), (
         "isolation broken: admin /ready does not answer LIVE: the service holds Envoy's main thread"
     )
-    answer = get(service_envoy.passthrough_url + "/service/alive", wasmhub_settings.request_timeout)
+    with service_envoy.new_client(
+        service_envoy.passthrough_url, timeout=wasmhub_settings.request_timeout
+    ) as client:
+        answer = client.get("/service/alive")
     assert answer.status_code == 200, f"the HTTP listener answered {answer.status_code}"
 
 

@@ -102,13 +102,11 @@ def test_resets_and_early_closes(traffic):
     mark = traffic.failure_mark()
     for _ in range(3):
         reset_mid_body(
-            envoy.url, "/conformance/hostile/reset", declared=1 << 20, sent=1000, timeout=traffic.timeout
+            envoy, "/conformance/hostile/reset", declared=1 << 20, sent=1000, timeout=traffic.timeout
         )
+        close_early(envoy, b"GET /conformance/hostile/early HTTP/1.1\r\nHost: wasm", timeout=traffic.timeout)
         close_early(
-            envoy.url, b"GET /conformance/hostile/early HTTP/1.1\r\nHost: wasm", timeout=traffic.timeout
-        )
-        close_early(
-            envoy.url,
+            envoy,
             b"POST /conformance/hostile/early HTTP/1.1\r\nHost: w\r\nContent-Length: 9\r\n\r\nabc",
             timeout=traffic.timeout,
         )

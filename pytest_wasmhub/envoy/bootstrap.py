@@ -51,14 +51,33 @@ class PluginSpec:
             )
 
 
+# where a server listens: (host, port) on loopback, or the path of a Unix domain socket
+Address = tuple[str, int] | str
+# the permission bits of Envoy's Unix sockets: the suite's clients may run as another user than Envoy
+# (the container's 65534), and connecting to a Unix socket needs write permission on it
+SOCKET_MODE = 0o666
+
+
 @dataclass(frozen=True)
 class ClusterSpec:
-    """An upstream cluster Envoy can route or call out to: HTTP/1.1, or HTTP/2 (a gRPC server)."""
+    """An upstream cluster Envoy can route or call out to: at ``host:port``, or at the Unix socket
+    ``path`` when it is given; HTTP/1.1, or HTTP/2 (``http2``: a gRPC server)."""
 
     name: str
-    host: str
-    port: int
+    host: str = ""
+    port: int = 0
+    path: str = ""
     http2: bool = False
+
+    @classmethod
+    def at(cls, name: str, address: Address, *, http2: bool = False) -> ClusterSpec:
+        if isinstance(address, str):
+            return cls(name, path=address, http2=http2)
+        return cls(name, *address, http2=http2)
+
+    @property
+    def address(self) -> Address:
+        return self.path or (self.host, self.port)
 
 
 @dataclass(frozen=True)
@@ -66,7 +85,7 @@ class EnvoySpec:
     """Everything that decides how an Envoy is started; equal specs give equal Envoys."""
 
     plugins: tuple[PluginSpec, ...]
-    upstream: tuple[str, int] = ("127.0.0.1", 9)
+    upstream: Address = ("127.0.0.1", 9)
     extra_clusters: tuple[ClusterSpec, ...] = ()
     log_level: str = "info"
     component_log_level: str = ""  # e.g. "wasm:debug"
@@ -74,7 +93,10 @@ class EnvoySpec:
     route_timeout: str = "30s"
     runtime_layer: tuple[tuple[str, Any], ...] = ()  # Envoy runtime keys
     template: str = DEFAULT_TEMPLATE
-    tcp_upstream: tuple[str, int] | None = None  # where a network filter's tcp_proxy leads
+    tcp_upstream: Address | None = None  # where a network filter's tcp_proxy leads
+    # set: the listeners and admin listen on Unix sockets in this directory (``NAME.sock``,
+    # ``admin.sock``) instead of loopback ports; the container runner sets it (no network at all)
+    socket_dir: str = ""
     service_singleton: bool = True  # a Wasm service: one VM on the main thread, or one per worker
 
     def __post_init__(self) -> None:
@@ -93,8 +115,8 @@ class EnvoySpec:
 
     @property
     def clusters(self) -> tuple[ClusterSpec, ...]:
-        tcp = (ClusterSpec("tcp_upstream", *self.tcp_upstream),) if self.tcp_upstream else ()
-        return (ClusterSpec("upstream", *self.upstream), *tcp, *self.extra_clusters)
+        tcp = (ClusterSpec.at("tcp_upstream", self.tcp_upstream),) if self.tcp_upstream else ()
+        return (ClusterSpec.at("upstream", self.upstream), *tcp, *self.extra_clusters)
 
 
 def render_bootstrap(
@@ -126,6 +148,8 @@ def _render(spec: EnvoySpec, templates: Path | None, access_log_path: str | Path
             runtime_layer=dict(spec.runtime_layer),
             access_log_path=str(access_log_path),
             service_singleton=spec.service_singleton,
+            socket_dir=spec.socket_dir,
+            socket_mode=SOCKET_MODE,
         )
     )
 

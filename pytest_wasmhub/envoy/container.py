@@ -1,20 +1,17 @@
 """Envoy in a hardened Docker container, through testcontainers: a sandbox for untrusted modules, and
 a way to test on the exact Envoy image an author ships.
 
-Each Envoy gets its own container: create, copy the bootstrap and modules in (``put_archive``, not a
-bind mount: the files reach a nested or remote engine too), start, wait for admin ``/ready``. The
-sandbox (limits.py) assumes the module is hostile: read-only root filesystem, no capabilities,
-``no-new-privileges``, an unprivileged user, memory and pids limits, no restart.
+Each Envoy gets its own container: create, copy the bootstrap and modules in (``put_archive``), start,
+wait for admin ``/ready``. The sandbox (limits.py) assumes the module is hostile: read-only root
+filesystem, no capabilities, ``no-new-privileges``, an unprivileged user, memory and pids limits, no
+restart, and **no network** (network mode ``none``: the container has only its own loopback).
 
-Network: the container shares the host's network namespace. Measured here: ready in ~0.44 s with
-host networking, ~0.50 s on the default bridge. The bridge would isolate the container's network, but
-Envoy would then reach the test's servers only if they listened on the bridge gateway (172.17.0.1)
-instead of loopback, every cluster a test adds would need rewriting, and the upstream would see
-requests from the container's bridge address instead of 127.0.0.1: the same tests would meet a
-different Envoy. With the host network the bootstrap is the process backend's (loopback listeners,
-OS-chosen ports), all traffic stays on 127.0.0.1, and the module still reaches only the clusters in
-the bootstrap. The price: the engine must run on this machine, and a compromised Envoy could connect
-to other loopback services.
+Envoy's listeners, its admin endpoint and its clusters are Unix sockets (Envoy ``pipe`` addresses) in
+two host directories bind-mounted into the container (sockets.py): one of the container's own, where
+Envoy creates its listeners, and one, read-only, where the suite's upstreams listen (a cluster the
+bootstrap points at a loopback TCP address is reached through a relay there, relay.py). Nothing else
+of the host is reachable: not its loopback services, not its other sockets. The price: the engine
+must run on this machine (the sockets are in its file system).
 """
 
 from __future__ import annotations
@@ -26,10 +23,10 @@ import io
 import itertools
 import math
 import os
+import shutil
 import tarfile
 import threading
 import weakref
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -42,20 +39,22 @@ from testcontainers.core.waiting_utils import WaitStrategy
 
 from ..timing import timed
 from . import cleanup
-from .bootstrap import ACCESS_LOG_FLUSH_MS, EnvoySpec, render_bootstrap
+from .bootstrap import ACCESS_LOG_FLUSH_MS, Address, EnvoySpec, render_bootstrap
+from .container_facts import ContainerFacts
 from .dockerhost import ContainerBackendError, connect, require_image
 from .handle import EnvoyHandle, describe_exit
 from .image import ENVOY_PATH_IN_IMAGE, envoy_version_in_image
 from .limits import ContainerLimits
 from .logs import tail
+from .sockets import ENVOY_SOCKETS, SharedSockets, is_socket
 
 # Ryuk, testcontainers' reaper, is an image to pull; cleanup.py labels and removes containers instead.
 testcontainers_config.ryuk_disabled = True
 
 DEFAULT_READY_TIMEOUT = 30.0
-VOLUME = PurePosixPath("/wasmhub")  # the only writable place: an anonymous volume, removed with the container
+# where the bootstrap and modules are copied: an anonymous volume, removed with the container
+VOLUME = PurePosixPath("/wasmhub")
 BOOTSTRAP = VOLUME / "bootstrap.yaml"
-ADMIN_ADDRESS = VOLUME / "run" / "admin-address"
 OOM_KILLED = "killed by the container memory limit (OOMKilled)"
 _counter = itertools.count()
 _live: weakref.WeakSet[ContainerEnvoy] = weakref.WeakSet()
@@ -63,41 +62,20 @@ _leftovers_checked = threading.Lock()
 _leftovers_done = False
 
 
-@dataclass(frozen=True)
-class ContainerFacts:
-    """What Docker knows about the container: did it stop, how, was it restarted."""
-
-    id: str
-    status: str  # created | running | exited | removed ...
-    running: bool
-    exit_code: int | None  # Docker's: 128+N when killed by signal N
-    oom_killed: bool
-    restart_count: int
-    started_at: str
-
-    @classmethod
-    def from_attrs(cls, attrs: dict[str, Any]) -> ContainerFacts:
-        state = attrs.get("State", {})
-        running = bool(state.get("Running"))
-        started = state.get("StartedAt", "")
-        return cls(
-            id=attrs.get("Id", "")[:12],
-            status=state.get("Status", "unknown"),
-            running=running,
-            exit_code=None if running or state.get("Status") == "created" else state.get("ExitCode"),
-            oom_killed=bool(state.get("OOMKilled")),
-            restart_count=int(attrs.get("RestartCount", 0)),
-            started_at=started,
-        )
-
-
 class ContainerEnvoy(EnvoyHandle):
     backend = "container"
 
     def __init__(
-        self, container: DockerContainer, *, bootstrap_path: Path, image: str, limits: ContainerLimits
+        self,
+        container: DockerContainer,
+        *,
+        bootstrap_path: Path,
+        image: str,
+        limits: ContainerLimits,
+        socket_dir: Path,
     ):
         super().__init__(bootstrap_path=bootstrap_path)
+        self.socket_dir = socket_dir  # the host side of the container's ENVOY_SOCKETS
         self.container = container
         self.image = image
         self.limits = limits
@@ -147,19 +125,21 @@ class ContainerEnvoy(EnvoyHandle):
             return OOM_KILLED
         return describe_exit(self.exit_code())
 
-    def _admin_address(self) -> tuple[str, int] | None:
-        # Envoy writes it into the volume; read it back through the engine, like the module went in.
-        if self._docker is None:
-            return None
-        try:
-            stream, _ = self._docker.get_archive(str(ADMIN_ADDRESS))
-            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
-                member = archive.extractfile(ADMIN_ADDRESS.name)
-                text = member.read().decode().strip() if member else ""
-        except (docker.errors.NotFound, docker.errors.APIError, tarfile.TarError, KeyError):
-            return None
-        host, _, port = text.rpartition(":")
-        return (host, int(port)) if port.isdigit() else None
+    def _admin_address(self) -> Address | None:
+        # the bootstrap names it (admin.sock); it exists once Envoy listens
+        path = self.socket_dir / "admin.sock"
+        return str(path) if is_socket(path) else None
+
+    def _host_path(self, path: str) -> str:
+        # Envoy reports its sockets as the container sees them. The directory is the container's to
+        # write: the suite only follows a name to a socket, never to a link planted there.
+        inner = PurePosixPath(path)
+        if inner.parent != ENVOY_SOCKETS:
+            raise ContainerBackendError(f"Envoy listens at {path}, outside {ENVOY_SOCKETS}")
+        host = self.socket_dir / inner.name
+        if not is_socket(host):
+            raise ContainerBackendError(f"{host} (Envoy's {path}) is not a Unix socket")
+        return str(host)
 
     def _terminate(self, grace: float) -> None:
         if self._docker is not None:
@@ -183,6 +163,7 @@ class ContainerEnvoy(EnvoyHandle):
         self._final_facts = facts
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
             self.container.stop(force=True, delete_volume=True)
+        shutil.rmtree(self.socket_dir, ignore_errors=True)
         _live.discard(self)
 
     def wait_exit(self, timeout: float) -> int | None:
@@ -238,14 +219,13 @@ class _EnvoyContainer(DockerContainer):
 
 
 def _archive(files: dict[str, bytes]) -> bytes:
-    """A tar of the files (read-only) and a writable ``run/`` for Envoy's admin address file."""
+    """A tar of the files, read-only (Envoy runs as nobody; the engine writes them as root)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as archive:
-        for directory, mode in (("modules", 0o755), ("run", 0o777)):
-            info = tarfile.TarInfo(directory)
-            info.type = tarfile.DIRTYPE
-            info.mode = mode  # the engine writes files as root; Envoy runs as nobody
-            archive.addfile(info)
+        info = tarfile.TarInfo("modules")
+        info.type = tarfile.DIRTYPE
+        info.mode = 0o755
+        archive.addfile(info)
         for name, data in files.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -275,6 +255,19 @@ class ContainerRunner:
         self.session = session
         self._checked = False
         self._envoy_version: str | None = None
+        self._sockets: SharedSockets | None = None
+
+    @property
+    def sockets(self) -> SharedSockets:
+        """The host directories shared with this runner's containers (made at first use)."""
+        if self._sockets is None:
+            self._sockets = SharedSockets.create()
+        return self._sockets
+
+    def upstream_socket(self, name: str) -> str | None:
+        """Where a suite upstream named ``name`` listens so that this runner's Envoys reach it: a Unix
+        socket in the shared directory (the containers have no network)."""
+        return str(self.sockets.upstream_socket(name))
 
     def envoy_version(self) -> str:
         """The Envoy version in the image (its label, else what its Envoy says)."""
@@ -288,15 +281,17 @@ class ContainerRunner:
 
     def remove_all(self) -> None:
         """Stop and remove every container of this runner's session, with or without a handle."""
-        if self.session is None:
-            return
-        stop_all(self.session)
-        with contextlib.suppress(ContainerBackendError):
-            client = connect(timeout=10)
-            try:
-                cleanup.remove_owned(client, cleanup.Owner.current(self.session))
-            finally:
-                client.close()
+        if self.session is not None:
+            stop_all(self.session)
+            with contextlib.suppress(ContainerBackendError):
+                client = connect(timeout=10)
+                try:
+                    cleanup.remove_owned(client, cleanup.Owner.current(self.session))
+                finally:
+                    client.close()
+        if self._sockets is not None:
+            self._sockets.close()
+            self._sockets = None
 
     def check(self) -> docker.DockerClient:
         """Docker answers and has the image; leftovers of killed sessions are removed (once per process)."""
@@ -322,6 +317,7 @@ class ContainerRunner:
             self.check().close()
         rundir = Path(workdir) / f"envoy-container-{os.getpid()}-{next(_counter)}"
         rundir.mkdir(parents=True, exist_ok=False)
+        socket_dir = self.sockets.envoy_dir()
         inner_spec, files = self._contents(spec)
         bootstrap_text = render_bootstrap(inner_spec)
         bootstrap = rundir / "bootstrap.yaml"  # a copy of what the container runs, for failure reports
@@ -334,12 +330,14 @@ class ContainerRunner:
             .with_kwargs(
                 entrypoint=[self.envoy_path],
                 labels=owner.labels(),
-                mounts=[_volume()],
+                mounts=[_volume(), *self.sockets.mounts(socket_dir)],
                 **self.limits.docker_arguments(),
             )
             .with_copy_into_container(_archive(files), str(VOLUME))
         )
-        envoy = ContainerEnvoy(container, bootstrap_path=bootstrap, image=self.image, limits=self.limits)
+        envoy = ContainerEnvoy(
+            container, bootstrap_path=bootstrap, image=self.image, limits=self.limits, socket_dir=socket_dir
+        )
         envoy.session = owner.session
         container.waiting_for(_EnvoyReady(envoy, self.ready_timeout))
         _live.add(envoy)
@@ -354,21 +352,31 @@ class ContainerRunner:
         return envoy
 
     def _contents(self, spec: EnvoySpec) -> tuple[EnvoySpec, dict[str, bytes]]:
-        """The spec with module paths as the container sees them, and the files to copy in."""
+        """The spec with module paths and sockets as the container sees them, and the files to copy in."""
         files: dict[str, bytes] = {}
         plugins = []
         for index, plugin in enumerate(spec.plugins):
             name = f"modules/{index}-{Path(plugin.module_path).name}"
             files[name] = Path(plugin.module_path).read_bytes()
             plugins.append(dataclasses.replace(plugin, module_path=VOLUME / name))
-        return dataclasses.replace(spec, plugins=tuple(plugins)), files
+        inside = self.sockets.inside
+        inner = dataclasses.replace(
+            spec,
+            plugins=tuple(plugins),
+            socket_dir=str(ENVOY_SOCKETS),
+            upstream=inside(spec.upstream),
+            tcp_upstream=None if spec.tcp_upstream is None else inside(spec.tcp_upstream),
+            extra_clusters=tuple(
+                dataclasses.replace(c, host="", port=0, path=str(inside(c.address)))
+                for c in spec.extra_clusters
+            ),
+        )
+        return inner, files
 
     def _command(self, spec: EnvoySpec) -> list[str]:
         return [
             "--config-path",
             str(BOOTSTRAP),
-            "--admin-address-path",
-            str(ADMIN_ADDRESS),
             "--disable-hot-restart",
             "--file-flush-interval-msec",
             str(ACCESS_LOG_FLUSH_MS),

@@ -25,6 +25,11 @@ class Runner(Protocol):
 
     def start(self, spec: EnvoySpec, workdir: Path) -> EnvoyHandle: ...
 
+    def upstream_socket(self, name: str) -> str | None:
+        """Where an upstream of the suite's must listen (a Unix socket's path) for this runner's Envoys
+        to reach it; None: on a loopback port."""
+        ...
+
 
 class EnvoyFactory:
     """``factory(module=None, **overrides)`` starts an Envoy and remembers it for ``stop_all``."""

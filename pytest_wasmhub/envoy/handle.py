@@ -14,8 +14,10 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..httpclient import no_tls, plain_client
+from .. import unix_sockets
+from ..httpclient import no_tls, plain_client, unix_transport
 from .accesslog import AccessReader, AccessRecord
+from .bootstrap import Address
 from .logs import LogEntry, LogReader, missing_runtime, refusal_reason, tail, wasm_errors, wasm_failures
 
 
@@ -47,6 +49,15 @@ class EnvoyStartError(RuntimeError):
         return f"bootstrap: {self.bootstrap_path}\n--- envoy log (tail) ---\n{tail(self.log)}"
 
 
+def parse_admin_address(text: str) -> Address | None:
+    """What Envoy writes to ``--admin-address-path``: ``HOST:PORT``, or the path of a Unix socket."""
+    text = text.strip()
+    if text.startswith("/"):
+        return text
+    host, _, port = text.rpartition(":")
+    return (host, int(port)) if port.isdigit() else None
+
+
 def describe_exit(code: int | None) -> str:
     if code is None:
         return "still running"
@@ -56,11 +67,16 @@ def describe_exit(code: int | None) -> str:
     return f"exit code {code}"
 
 
+# the host part of a listener's URL when it is a Unix socket: only the handle's clients reach it (the
+# .invalid domain never resolves, RFC 2606, so a client of its own fails at once instead of elsewhere)
+UNIX_LISTENER_HOST = "{name}.unix-socket.invalid"
+
+
 class _Explaining(httpx.HTTPTransport):
     """A transport that asks the handle why Envoy gave no answer, instead of a bare transport error."""
 
-    def __init__(self, envoy: EnvoyHandle) -> None:
-        super().__init__(http1=True, http2=False, verify=no_tls())
+    def __init__(self, envoy: EnvoyHandle, uds: str | None = None) -> None:
+        super().__init__(http1=True, http2=False, verify=no_tls(), uds=uds)
         self.envoy = envoy
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -76,7 +92,11 @@ class _Explaining(httpx.HTTPTransport):
 
 
 class EnvoyHandle(ABC):
-    """One Envoy. ``url`` is the listener with the module; ``passthrough_url`` the one without it."""
+    """One Envoy. ``url`` is the listener with the module; ``passthrough_url`` the one without it.
+
+    Envoy listens on loopback ports (process backend) or on Unix sockets (container backend, no
+    network): the handle's clients (``http``, ``client(url)``, ``admin``, ``connect``/``tcp``) reach
+    either, so tests and cases never need to know which."""
 
     backend = "abstract"
 
@@ -87,6 +107,7 @@ class EnvoyHandle(ABC):
         # the listener ``url`` and ``http`` lead to; an Envoy hosting several Wasm listeners (a shared
         # probe Envoy) points it at the one the current test was given
         self.primary_listener = "wasm"
+        self.listener_sockets: dict[str, str] = {}  # listener name -> Unix socket path (container)
         self._log_reader = LogReader()
         self._access_reader = AccessReader()
         self._parse_lock = threading.Lock()  # the readers keep state; a diagnosis may run in a thread
@@ -114,8 +135,14 @@ class EnvoyHandle(ABC):
         """Stop Envoy: ask, then force after ``grace`` seconds."""
 
     @abstractmethod
-    def _admin_address(self) -> tuple[str, int] | None:
-        """Where the admin API listens, once Envoy has said so; None before."""
+    def _admin_address(self) -> Address | None:
+        """Where the admin API listens (host and port, or a Unix socket's path), once Envoy has said
+        so; None before."""
+
+    def _host_path(self, path: str) -> str:
+        """A Unix socket path Envoy reported, as this process reaches it (a runner sharing a directory
+        with a container maps it)."""
+        return path
 
     # --- common -----------------------------------------------------------------------------
     @property
@@ -135,15 +162,55 @@ class EnvoyHandle(ABC):
     def passthrough_url(self) -> str:
         return self.listeners["passthrough"]
 
-    def address(self, listener: str = "") -> tuple[str, int]:
-        """(host, port) of one of Envoy's listeners (default: the primary one, with the module)."""
-        parts = urlsplit(self.listeners[listener or self.primary_listener])
+    def address(self, listener: str = "") -> Address:
+        """Where one of Envoy's listeners is (default: the primary one, with the module): (host, port),
+        or the path of its Unix socket."""
+        listener = listener or self.primary_listener
+        if listener in self.listener_sockets:
+            return self.listener_sockets[listener]
+        parts = urlsplit(self.listeners[listener])
         assert parts.hostname is not None and parts.port is not None
         return parts.hostname, parts.port
 
+    def connect(self, listener: str = "", timeout: float = 10.0) -> socket.socket:
+        """A stream connection to a listener (TCP, or its Unix socket): raw bytes, no HTTP client."""
+        address = self.address(listener)
+        if isinstance(address, tuple):
+            return socket.create_connection(address, timeout=timeout)
+        return unix_sockets.connect(address, timeout=timeout)
+
     def tcp(self, listener: str = "", timeout: float = 10.0) -> socket.socket:
-        """A TCP connection to a listener (for a network filter: through the module to the upstream)."""
-        return socket.create_connection(self.address(listener), timeout=timeout)
+        """A connection to a listener (for a network filter: through the module to the upstream)."""
+        return self.connect(listener, timeout=timeout)
+
+    def listener_of(self, url: str) -> str | None:
+        """The name of the listener ``url`` (one of ``listeners``) leads to; None for another URL."""
+        netloc = urlsplit(url).netloc
+        return next(
+            (name for name, known in self.listeners.items() if urlsplit(known).netloc == netloc), None
+        )
+
+    def socket_for(self, url: str) -> str | None:
+        """The Unix socket behind ``url`` when the listener is one; None for loopback TCP."""
+        listener = self.listener_of(url)
+        return self.listener_sockets.get(listener) if listener else None
+
+    def transport(self, url: str, *, http2: bool = False) -> httpx.HTTPTransport | None:
+        """The transport that reaches ``url`` (a Unix socket's), or None: httpx's default is right."""
+        path = self.socket_for(url)
+        return unix_transport(path, http2=http2) if path else None
+
+    def async_transport(
+        self, url: str, *, http2: bool = False, limits: httpx.Limits | None = None
+    ) -> httpx.AsyncHTTPTransport:
+        """An asyncio transport to ``url`` (over its Unix socket when it is one)."""
+        return httpx.AsyncHTTPTransport(
+            uds=self.socket_for(url),
+            http1=not http2,
+            http2=http2,
+            verify=no_tls(),
+            **({"limits": limits} if limits else {}),
+        )
 
     def wait_for_log(self, pattern: str, timeout: float = 5.0) -> re.Match[str] | None:
         """Wait until Envoy's log matches ``pattern`` (a regular expression); the match, or None."""
@@ -161,15 +228,24 @@ class EnvoyHandle(ABC):
         When Envoy gives no answer, ``explain_no_answer`` (set by the plugin) turns the transport error
         into one line in Envoy's terms: it died, its worker is wedged, the module holds the request."""
         if self._http is None:
-            self._http = plain_client(self.url, transport=_Explaining(self))
+            self._http = plain_client(self.url, transport=_Explaining(self, self.socket_for(self.url)))
         return self._http
 
     def client(self, url: str | None = None, *, http2: bool = False, timeout: float = 10.0) -> httpx.Client:
-        """A kept-alive client for one of this Envoy's listeners (default: the one with the module)."""
+        """A kept-alive client for one of this Envoy's listeners (default: the one with the module):
+        ``envoy.client(envoy.passthrough_url).get("/")``."""
         key = (url or self.url, http2, timeout)
         if key not in self._clients:
-            self._clients[key] = plain_client(key[0], http2=http2, timeout=timeout)
+            transport = self.transport(key[0], http2=http2)
+            self._clients[key] = plain_client(key[0], http2=http2, timeout=timeout, transport=transport)
         return self._clients[key]
+
+    def new_client(
+        self, url: str | None = None, *, http2: bool = False, timeout: float = 10.0
+    ) -> httpx.Client:
+        """A client of its own (new connections; close it) for one of this Envoy's listeners."""
+        url = url or self.url
+        return plain_client(url, http2=http2, timeout=timeout, transport=self.transport(url, http2=http2))
 
     @property
     def admin(self) -> httpx.Client:
@@ -206,8 +282,12 @@ class EnvoyHandle(ABC):
             address = self._admin_address()
             if address is None:
                 raise httpx.ConnectError("Envoy has not opened its admin port yet")
-            self.admin_url = f"http://{address[0]}:{address[1]}"
-            self._admin = plain_client(self.admin_url, timeout=5.0)
+            if isinstance(address, str):
+                self.admin_url = "http://" + UNIX_LISTENER_HOST.format(name="admin")
+                self._admin = plain_client(self.admin_url, timeout=5.0, transport=unix_transport(address))
+            else:
+                self.admin_url = f"http://{address[0]}:{address[1]}"
+                self._admin = plain_client(self.admin_url, timeout=5.0)
         return self._admin.get(path, timeout=timeout)
 
     def ready(self, timeout: float = 2.0) -> bool:
@@ -298,8 +378,13 @@ class EnvoyHandle(ABC):
 
     def _discover_listeners(self) -> None:
         for status in self.admin_get("/listeners?format=json").json()["listener_statuses"]:
-            address = status["local_address"]["socket_address"]
-            self.listeners[status["name"]] = self._listener_url(address["address"], address["port_value"])
+            name, local = status["name"], status["local_address"]
+            if "pipe" in local:
+                self.listener_sockets[name] = self._host_path(local["pipe"]["path"])
+                self.listeners[name] = "http://" + UNIX_LISTENER_HOST.format(name=name)
+                continue
+            address = local["socket_address"]
+            self.listeners[name] = self._listener_url(address["address"], address["port_value"])
 
     def _listener_url(self, host: str, port: int) -> str:
         return f"http://{host}:{port}"

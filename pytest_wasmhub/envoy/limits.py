@@ -52,7 +52,9 @@ class ContainerLimits:
             # Envoy must not be PID 1: PID 1 ignores signals it has no handler for, which would change
             # how a crash ends (an abort() would end as SIGSEGV)
             "init": True,
-            "network": "host",  # why: see container.py
+            # no network at all, only the container's own loopback: Envoy's listeners and clusters are
+            # Unix sockets in directories shared with the host (container.py)
+            "network_mode": "none",
             "restart_policy": {"Name": "no"},
         }
 
@@ -60,5 +62,5 @@ class ContainerLimits:
         """One line for reports: the limits in force."""
         return (
             f"memory {self.memory}, pids {self.pids}, read-only root filesystem, capabilities dropped (ALL), "
-            f"no-new-privileges, user {self.user}, no restart, network host (loopback only)"
+            f"no-new-privileges, user {self.user}, no restart, network none (Unix sockets only)"
         )

@@ -16,8 +16,8 @@ from typing import IO
 
 from ..timing import timed
 from .binary import envoy_version
-from .bootstrap import ACCESS_LOG_FLUSH_MS, EnvoySpec, render_bootstrap
-from .handle import EnvoyHandle
+from .bootstrap import ACCESS_LOG_FLUSH_MS, Address, EnvoySpec, render_bootstrap
+from .handle import EnvoyHandle, parse_admin_address
 
 DEFAULT_READY_TIMEOUT = 30.0
 _PR_SET_PDEATHSIG = 1
@@ -90,13 +90,11 @@ class ProcessEnvoy(EnvoyHandle):
     def exit_code(self) -> int | None:
         return self.process.poll()
 
-    def _admin_address(self) -> tuple[str, int] | None:
+    def _admin_address(self) -> Address | None:
         try:
-            text = self._admin_address_path.read_text().strip()
+            return parse_admin_address(self._admin_address_path.read_text())
         except FileNotFoundError:
             return None
-        host, _, port = text.rpartition(":")
-        return (host, int(port)) if port.isdigit() else None
 
     def _terminate(self, grace: float) -> None:
         # A worker wedged in a looping module ignores SIGTERM (measured): SIGKILL after the grace time.
@@ -126,6 +124,10 @@ class ProcessRunner:
     @property
     def version(self) -> str:
         return envoy_version(self.binary)
+
+    def upstream_socket(self, name: str) -> str | None:
+        """None: a local Envoy reaches the suite's upstreams on loopback TCP."""
+        return None
 
     def start(self, spec: EnvoySpec, workdir: Path) -> ProcessEnvoy:
         """Start Envoy for ``spec`` and wait until it is ready. Raises ``EnvoyStartError``."""

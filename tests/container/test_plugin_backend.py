@@ -7,11 +7,14 @@ import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from pytest_wasmhub.envoy.container import OOM_KILLED
+from pytest_wasmhub.probes import probes_dir
+from pytest_wasmhub.selfcheck import run_probe
 
 MODULES = Path(__file__).with_name("modules")
 
@@ -159,3 +162,44 @@ def test_the_conformance_suite_gives_the_same_verdicts_in_a_container(
         again = start_suite(pytester, example_module, *in_container, *nodes)
         container.update(suite_verdicts(pytester, again, "container")["verdicts"])
     assert {n: container[n] for n in differing} == {n: process[n] for n in differing}
+
+
+# probes whose verdicts go through every path the sandbox changes: a wedged worker found through the
+# listener without the module, a held request, a callout to a cluster, a trap with the listener without
+# the module still serving, a network filter's bytes and traps, a service's timer, a start that never ends
+SANDBOX_PROBES = (
+    "loop_on_request",
+    "pause_request_headers",
+    "callout_then_deny",
+    "trap_on_request",
+    "network_trap_on_data",
+    "service_tick_trap",
+    "loop_in_vm_start",
+)
+
+
+def test_probes_fail_exactly_their_declared_cases_in_a_container(envoy_image, tmp_path, clean_env):
+    """tests/conformance/test_probes.py holds each probe to its expect-fail list on the process backend;
+    the same list holding in a container means the same verdicts."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        verdicts = list(
+            pool.map(lambda probe: run_probe(probes_dir() / f"{probe}.wat", ("--envoy-image", envoy_image)),
+                     SANDBOX_PROBES)
+        )  # fmt: skip
+    not_holding = [verdict.describe() for verdict in verdicts if not verdict.holds]
+    assert not not_holding, not_holding
+
+
+def test_wasm_bench_does_not_run_a_module_outside_the_sandbox(
+    pytester, envoy_image, example_module, clean_env
+):
+    """The benchmark starts Envoy as a local process; under --envoy-image it says so and skips."""
+    pytester.makepyfile("def test_cost(wasm_bench):\n    wasm_bench(rounds=1, duration=0.2)\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-rs", "--envoy-image", envoy_image, "--wasm", str(example_module),
+        "--wasm-no-conformance",
+    )  # fmt: skip
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["*wasm_bench: not measured under --envoy-image*outside the container sandbox*"]
+    )

@@ -29,7 +29,8 @@ def test_traffic_through_the_module_then_stop_removes_the_container(
     response = envoy.http.post("/orders", content=b"seven")
     assert (response.status_code, response.headers["x-wasmhub-example"]) == (200, "hello")
     assert upstream.last_request.header("x-wasmhub-seen") == "1"
-    assert httpx.get(envoy.passthrough_url + "/plain").headers.get("x-wasmhub-example") is None
+    # the upstream listens on loopback TCP: the container (no network) reaches it through a relay
+    assert envoy.client(envoy.passthrough_url).get("/plain").headers.get("x-wasmhub-example") is None
     assert envoy.stats()["wasm.envoy.wasm.runtime.v8.created"] >= 1
     assert "add_header example configured" in envoy.logs()  # the container's own log stream
     assert envoy.stop() == 0
@@ -50,6 +51,10 @@ def test_the_sandbox_is_visible_in_docker_inspect(make_runner, example, upstream
     assert host["Memory"] == 300 * 1024**2
     assert host["PidsLimit"] == 128
     assert host["Binds"] is None  # the module was copied in, not bind-mounted
+    assert host["NetworkMode"] == "none"
+    # the only host paths it sees: its own socket directory and, read-only, the upstreams' sockets
+    shared = {m["Target"]: m.get("ReadOnly", False) for m in host["Mounts"] if m["Type"] == "bind"}
+    assert shared == {"/sockets/envoy": False, "/sockets/upstream": True}
     assert host["RestartPolicy"]["Name"] == "no"
     assert docker_client.containers.get(envoy.facts().id).attrs["Config"]["User"] == "65534:65534"
     assert "memory 300m, pids 128, read-only root filesystem" in envoy.log_tail()
@@ -66,7 +71,7 @@ def test_after_a_trap_the_container_still_runs_and_was_not_restarted(make_runner
     assert after.running and after.restart_count == 0
     assert after.started_at == before.started_at  # the same Envoy, not a new start
     assert envoy.ready()
-    assert httpx.get(envoy.passthrough_url + "/other").status_code == 200
+    assert envoy.client(envoy.passthrough_url).get("/other").status_code == 200
 
 
 def test_a_module_exhausting_memory_is_stopped_by_the_limit_and_reported(make_runner, upstream, tmp_path):
