@@ -90,7 +90,7 @@ def test_an_interrupted_session_removes_its_containers(docker_client, holding_se
     session = holding_session()
     wait_for(lambda: owned_by(docker_client, session.pid), 60, "the session's Envoy container")
     session.send_signal(stop_signal)
-    output = session.communicate(timeout=60)[0].decode()
+    output = session.communicate(timeout=180)[0].decode()  # generous: a loaded machine stops slowly
     assert session.returncode == pytest.ExitCode.INTERRUPTED, output
     assert owned_by(docker_client, session.pid) == []
 
