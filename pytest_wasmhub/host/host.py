@@ -303,7 +303,7 @@ class ProxyWasmHost:
         """FAIL_RELOAD: a fresh VM once the back-off has passed since the VM last started."""
         if self.policy is not FailurePolicy.FAIL_RELOAD:
             return False
-        # Envoy times it from the VM's start, not the trap (host-facts.md#failure-policies-as-envoy-implements-them):
+        # Envoy times it from the VM's start, not the trap (docs/host-facts.md#failure-policies):
         # a VM that ran longer than the back-off is replaced at once
         if self.clock.monotonic_ms < self.vm_started_at_ms + self.options.reload_backoff_ms:
             self.reloads["backoff"] += 1
