@@ -191,7 +191,10 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         s
         for s in SETTINGS
         if s.name in always
-        or (s.name not in ("module", "envoy_binary", *GUIDED_SETTINGS) and settings.sources[s.name] != "default")
+        or (
+            s.name not in ("module", "envoy_binary", *GUIDED_SETTINGS)
+            and settings.sources[s.name] != "default"
+        )
     ]
     lines.append(
         "wasmhub: "

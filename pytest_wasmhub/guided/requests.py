@@ -36,7 +36,9 @@ class GuidedRequest:
         return {
             "method": self.method,
             "path": self.path,
-            "headers": [[n.decode("latin-1"), v.decode("utf-8", "backslashreplace")] for n, v in self.headers],
+            "headers": [
+                [n.decode("latin-1"), v.decode("utf-8", "backslashreplace")] for n, v in self.headers
+            ],
             "body": self.body.decode("utf-8", "backslashreplace"),
         }
 
@@ -56,20 +58,29 @@ class GuidedRequest:
 def shell_quote(value: bytes) -> str:
     """``value`` as one bash word: plain when safe, '...' for printable text, $'...' with \\xNN escapes
     for any other byte; a long run of one byte becomes "$(printf ...)" so the line stays readable."""
-    if value and all(b in _SHELL_PLAIN for b in value):
+    if not value:
+        return "''"
+    if all(b in _SHELL_PLAIN for b in value):
         return value.decode("ascii")
     pieces: list[str] = []
-    start = 0
+    start = plain = 0
     while start < len(value):
         end = start
         while end < len(value) and value[end] == value[start]:
             end += 1
-        if end - start > _RUN_SHOWN_AS_PRINTF and 0x21 <= value[start] <= 0x7E and value[start] not in b"'\\%":
-            pieces.append(f'"$(printf \'%.0s{chr(value[start])}\' $(seq {end - start}))"')
-        else:
-            pieces.append(_quote_bytes(value[start:end]))
+        if (
+            end - start > _RUN_SHOWN_AS_PRINTF
+            and 0x21 <= value[start] <= 0x7E
+            and value[start] not in b"'\\%"
+        ):
+            if plain < start:
+                pieces.append(_quote_bytes(value[plain:start]))
+            pieces.append(f"\"$(printf '%.0s{chr(value[start])}' $(seq {end - start}))\"")
+            plain = end
         start = end
-    return "".join(_merge(pieces))
+    if plain < len(value):
+        pieces.append(_quote_bytes(value[plain:]))
+    return "".join(pieces)
 
 
 def _quote_bytes(chunk: bytes) -> str:
@@ -86,17 +97,6 @@ def _quote_bytes(chunk: bytes) -> str:
         else:
             out.append(f"\\x{b:02x}")
     return "$'" + "".join(out) + "'"
-
-
-def _merge(pieces: list[str]) -> list[str]:
-    """Join neighbouring '...' pieces into one (bash concatenates adjacent words anyway)."""
-    merged: list[str] = []
-    for piece in pieces:
-        if merged and merged[-1].startswith("'") and piece.startswith("'"):
-            merged[-1] = merged[-1][:-1] + piece[1:]
-        else:
-            merged.append(piece)
-    return merged
 
 
 def _short(value: bytes, width: int = 40) -> str:

@@ -55,6 +55,7 @@ class SearchResult:
     elapsed: float = 0.0
     findings: dict[str, HostFinding] = field(default_factory=dict)  # kind -> its minimal request
     dropped: list[str] = field(default_factory=list)  # failures that did not hold with the full budget
+    first_found_after: float | None = None  # seconds until the first failing request (before shrinking)
 
     @property
     def streams_per_second(self) -> float:
@@ -192,6 +193,7 @@ def search(make_host: MakeHost, vocabulary: Vocabulary, budget: float, seed_valu
         if verdict is not None:
             if not shrink_deadline:
                 shrink_deadline.append(now + SHRINK_LIMIT_SECONDS)
+                result.first_found_after = time.monotonic() - started
             raise _FOUND[verdict[0]](request, verdict[1])
 
     found: list[_Found] = []
@@ -203,8 +205,11 @@ def search(make_host: MakeHost, vocabulary: Vocabulary, budget: float, seed_valu
         found.append(single)
     except Flaky:  # the same request answered two ways: keep the smallest one seen failing
         found.extend(runner.smallest_failures())
-    except BaseExceptionGroup as group:
-        found.extend(e for e in group.exceptions if isinstance(e, _Found))
+    except Exception as error:  # several failures: an exception group (the backport's on Python 3.10)
+        inner = getattr(error, "exceptions", None)
+        if inner is None:
+            raise
+        found.extend(e for e in inner if isinstance(e, _Found))
     finally:
         result.elapsed = time.monotonic() - started
         result.streams = runner.streams

@@ -108,7 +108,11 @@ def paths(vocabulary: Vocabulary) -> st.SearchStrategy[str]:
 
 def body_pool(vocabulary: Vocabulary) -> list[bytes]:
     words = list(vocabulary.words)
-    members = [b'{"' + w.replace(b'"', b"") + b'":' + v + b"}" for w in words[:24] for v in (*EDGE_NUMBERS[:6], *MALFORMED[:6], b'"x"')]
+    members = [
+        b'{"' + w.replace(b'"', b"") + b'":' + v + b"}"
+        for w in words[:24]
+        for v in (*EDGE_NUMBERS[:6], *MALFORMED[:6], b'"x"')
+    ]
     return _pool([b"", *MALFORMED, *members, *words, *(b"a" * n for n in LONG_SIZES)])
 
 

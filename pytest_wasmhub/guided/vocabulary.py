@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..host import ProxyWasmHost, StreamResult
 from ..host.checks import STANDARD_TRAFFIC, run_traffic
@@ -107,7 +107,11 @@ def from_calls(calls: Iterable, module_data: bytes) -> Vocabulary:
     queues: dict[bytes, None] = {}
     for record in calls:
         args = record.args
-        if record.name in MAP_CALLS and args.get("map") in REQUEST_MAPS and isinstance(args.get("key"), bytes):
+        if (
+            record.name in MAP_CALLS
+            and args.get("map") in REQUEST_MAPS
+            and isinstance(args.get("key"), bytes)
+        ):
             key = args["key"].lower()
             (pseudo if key.startswith(b":") else asked)[key] = None
         elif record.name in PROPERTY_CALLS and isinstance(args.get("path"), str):
