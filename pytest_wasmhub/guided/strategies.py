@@ -86,6 +86,12 @@ def header_values(vocabulary: Vocabulary) -> st.SearchStrategy[bytes]:
     )
 
 
+def own_paths(vocabulary: Vocabulary) -> list[str]:
+    """The module's own strings that look like paths, as they are and with something after them."""
+    own = [quote(w.decode("ascii", "replace"), safe="/") for w in vocabulary.words if w.startswith(b"/")]
+    return _pool([*own, *(p.rstrip("/") + suffix for p in own for suffix in ("/", "/1", "?x=1"))])
+
+
 def path_pool(vocabulary: Vocabulary) -> list[str]:
     """Paths, plainest first: the suite's, then one or two segments of the module's strings and edge
     numbers, odd escapes, a query."""
@@ -96,14 +102,14 @@ def path_pool(vocabulary: Vocabulary) -> list[str]:
     singles = ["/" + s for s in segments]
     nested = ["/" + a + "/" + b for a in segments[:24] for b in segments[:24]]
     queries = [f"/conformance?{k}={v}" for k in segments[:24] for v in segments[:24]]
-    # the module's own strings that look like paths, as they are and with something after them
-    own = [quote(w.decode("ascii", "replace"), safe="/") for w in vocabulary.words if w.startswith(b"/")]
-    own += [p.rstrip("/") + suffix for p in own for suffix in ("/", "/1", "?x=1")]
-    return _pool(["/conformance", *own, *singles, *queries, *nested])
+    return _pool(["/conformance", *singles, *queries, *nested])
 
 
 def paths(vocabulary: Vocabulary) -> st.SearchStrategy[str]:
-    return st.sampled_from(path_pool(vocabulary))
+    pool = st.sampled_from(path_pool(vocabulary))
+    own = own_paths(vocabulary)
+    # the module's own paths are few among many: they get half of the draws
+    return st.one_of(pool, st.sampled_from(own)) if own else pool
 
 
 def body_pool(vocabulary: Vocabulary) -> list[bytes]:
