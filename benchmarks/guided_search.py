@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pytest_wasmhub.guided import learn, search  # noqa: E402
+from pytest_wasmhub.guided import learn  # noqa: E402
+from pytest_wasmhub.guided.search import search  # noqa: E402
 from pytest_wasmhub.host.checks import conformance_host  # noqa: E402
 from pytest_wasmhub.module import load_module  # noqa: E402
 

@@ -227,6 +227,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=module_cases)
             deselected = set(map(id, module_cases))
             items[:] = [i for i in items if id(i) not in deselected]
+    if settings is not None and not settings.search_budget:
+        # the guided search is off (budget 0): its cases are left out, like cases of another level
+        off = [i for i in items if "guided" in getattr(i, "fixturenames", ())]
+        if off:
+            config.hook.pytest_deselected(items=off)
+            items[:] = [i for i in items if i not in off]
     # a bad wasm_config marker stops the run before any test; an xdist worker cannot stop it (xdist
     # takes that for a crash), so there the marker's test fails at set-up with the same line
     if not hasattr(config, "workerinput"):

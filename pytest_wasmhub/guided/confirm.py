@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..expect import Traffic
 from ..outcomes import Kind, Outcome
-from .search import HostFinding
+from .model import HostFinding
 
 # what Envoy did that confirms a finding: the module failed the request, or took Envoy down with it
 CONFIRMING = frozenset({Kind.TRAPPED, Kind.VM_FAILED, Kind.HANG, Kind.DIED, Kind.WEDGED})

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from wasmhub_test_support import EXAMPLE_MODULE
 
-from pytest_wasmhub.guided import HANG, TRAP, GuidedRequest, learn, search, shell_quote
+from pytest_wasmhub.guided import HANG, TRAP, GuidedRequest, learn, shell_quote
+from pytest_wasmhub.guided.search import search
 from pytest_wasmhub.host.checks import conformance_host
 from pytest_wasmhub.module import load_module
 from pytest_wasmhub.probes import probes_dir
