@@ -38,7 +38,7 @@ def test_no_trap_on_guided_requests(guided):
     title="No hang on requests built from the module's vocabulary",
     spec=SPEC.format(what="hang")
     + " Envoy puts no time limit on a callback: one that never returns holds its worker for good.",
-    reference="docs/host-facts.md#no-time-limit",
+    reference="docs/host-facts.md#no-cpu-limit",
 )
 def test_no_hang_on_guided_requests(guided):
     guided.judge(HANG)
