@@ -34,6 +34,7 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
     wasmhub_envoy_defaults,
     wasmhub_settings,
 )
+from .fixtures.guided import guided  # noqa: F401
 from .fixtures.host import proxy_wasm_host, proxy_wasm_host_factory  # noqa: F401
 from .fixtures.host_report import host_failure_sections
 from .fixtures.suite import (  # noqa: F401
@@ -49,7 +50,7 @@ from .fixtures.suite import (  # noqa: F401
 from .module import ModuleError, load_module
 from .report import plugin as report_plugin
 from .resources import conformance_dir
-from .settings import SETTINGS, SettingError, resolve
+from .settings import SETTINGS, SettingError, Settings, resolve
 
 MARKERS = (
     "wasm_config(configuration=None, vm_configuration=None, root_id=None, vm_id=None, failure_policy=None, "
@@ -191,14 +192,31 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         s
         for s in SETTINGS
         if s.name in always
-        or (s.name not in ("module", "envoy_binary") and settings.sources[s.name] != "default")
+        or (
+            s.name not in ("module", "envoy_binary", *GUIDED_SETTINGS)
+            and settings.sources[s.name] != "default"
+        )
     ]
     lines.append(
         "wasmhub: "
         + ", ".join(f"{s.name}={settings.values[s.name]!r} [{settings.origin(s.name)}]" for s in shown)
         + "; others at their defaults"
     )
+    lines.append(guided_header(settings))
     return lines
+
+
+GUIDED_SETTINGS = ("search_budget", "search_seed")  # on a line of their own
+
+
+def guided_header(settings: Settings) -> str:
+    """The guided search's budget and seed, always shown: the seed reproduces its findings."""
+    budget = settings.search_budget
+    state_ = f"budget {budget:g} s" if budget else "off (budget 0)"
+    return (
+        f"wasmhub: guided search {state_} [{settings.origin('search_budget')}], "
+        f"seed {settings.search_seed} [{settings.origin('search_seed')}]"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -210,6 +228,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             config.hook.pytest_deselected(items=module_cases)
             deselected = set(map(id, module_cases))
             items[:] = [i for i in items if id(i) not in deselected]
+    if settings is not None and not settings.search_budget:
+        # the guided search is off (budget 0): its cases are left out, like cases of another level
+        off = [i for i in items if "guided" in getattr(i, "fixturenames", ())]
+        if off:
+            config.hook.pytest_deselected(items=off)
+            items[:] = [i for i in items if i not in off]
     # a bad wasm_config marker stops the run before any test; an xdist worker cannot stop it (xdist
     # takes that for a crash), so there the marker's test fails at set-up with the same line
     if not hasattr(config, "workerinput"):

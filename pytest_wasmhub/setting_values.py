@@ -45,6 +45,32 @@ def positive_float(value: str) -> float:
     return number
 
 
+MAX_SEARCH_SECONDS = 3600.0
+
+
+def search_seconds(value: str) -> float:
+    """A time budget in seconds; 0 turns the search off."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingError(f"{value!r} is not a number of seconds (0 turns the search off)") from None
+    if not math.isfinite(number) or not 0 <= number <= MAX_SEARCH_SECONDS:
+        raise SettingError(f"{value!r} must be from 0 (off) to {MAX_SEARCH_SECONDS:g} seconds")
+    return number
+
+
+MAX_SEED = 2**64 - 1
+
+
+def seed_number(value: str) -> int:
+    """A seed: a whole number from 0 to 2**64-1 (decimal)."""
+    text = value.strip()
+    number = int(text) if text.isascii() and text.isdigit() else -1
+    if not 0 <= number <= MAX_SEED:
+        raise SettingError(f"{value!r} is not a whole number from 0 to {MAX_SEED}")
+    return number
+
+
 def boolean(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):

@@ -28,7 +28,11 @@ from .setting_values import (
     positive_int,
     probes_directory,
     report_path,
+    search_seconds,
+    seed_number,
 )
+
+DEFAULT_SEARCH_BUDGET = 0.4  # seconds: small enough for a full run on the example in about 3 s
 
 __all__ = [
     "SETTINGS",
@@ -243,6 +247,24 @@ SETTINGS: tuple[Setting, ...] = (
         default=False,
         parse=boolean,
         is_flag=True,
+    ),
+    # --- the guided search (pytest_wasmhub.guided): HOSTILE-GUIDED-* ---
+    Setting(
+        "search_budget",
+        "--wasm-search-budget",
+        "seconds the guided search sends requests built from the module's vocabulary through the "
+        "in-process host (HOSTILE-GUIDED-*); 0 turns it off",
+        default=DEFAULT_SEARCH_BUDGET,
+        parse=search_seconds,
+        metavar="SECONDS",
+    ),
+    Setting(
+        "search_seed",
+        "--wasm-search-seed",
+        "seed of the guided search: the same seed sends the same requests and gives the same finding",
+        default=0,
+        parse=seed_number,
+        metavar="N",
     ),
     # --- reports, gating and the Envoy version matrix (pytest_wasmhub.report, envoy.versions) ---
     Setting(

@@ -246,3 +246,25 @@ def _read_producers(r: _Reader, out: WasmBinary) -> None:
             out.producers[field_name] = [(r.name(), r.name()) for _ in range(r.u32())]
     except WasmFormatError:
         out.producers.clear()
+
+
+DATA_SECTION = 11
+
+
+def section_payloads(data: bytes, section_id: int) -> list[bytes]:
+    """The raw bytes of every section with this id (e.g. ``DATA_SECTION``: the data segments, headers
+    included), without decoding them."""
+    if data[:4] != WASM_MAGIC:
+        raise WasmFormatError("not a WebAssembly module (bad magic number)")
+    found = []
+    top = _Reader(data, 8)
+    while not top.at_end():
+        current = top.byte()
+        size = top.u32()
+        start = top.pos
+        if start + size > len(data):
+            raise WasmFormatError(f"section {current} runs past the end of the module")
+        if current == section_id:
+            found.append(bytes(data[start : start + size]))
+        top.pos = start + size
+    return found

@@ -1,7 +1,7 @@
 ;; Probe: exports proxy_on_request_headers with the ABI 0.1.0 shape (two parameters) while declaring
 ;; ABI 0.2.1, which wants three. Envoy refuses to start: "Bad function signature for:
 ;; proxy_on_request_headers" (proxy-wasm-cpp-host checks each callback's type at load).
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

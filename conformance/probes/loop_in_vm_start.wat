@@ -1,7 +1,7 @@
 ;; Probe: proxy_on_vm_start never returns (an endless loop). Envoy's main thread runs it while starting,
 ;; so Envoy never reports ready. The run must learn this once: the first Envoy start waits for the ready
 ;; timeout, every later case that needs the module in Envoy fails at once naming it.
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

@@ -1,6 +1,6 @@
 ;; Probe: a module that exports no proxy_abi_version_* marker. Envoy refuses to start:
 ;; "Wasm VM failed Missing or unknown Proxy-Wasm ABI version" (docs/host-facts.md#start-failures-stop-envoy).
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

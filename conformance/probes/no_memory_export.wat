@@ -1,7 +1,7 @@
 ;; Probe: a module whose linear memory is not exported. Envoy loads it, and the first host call it makes
 ;; (here proxy_get_header_map_value in proxy_on_request_headers) segfaults the whole Envoy process:
 ;; one of the two known isolation breaks (docs/host-facts.md#no-memory-export-crashes-envoy).
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
 

@@ -2,7 +2,7 @@
 ;; call and then traps; Envoy logs every write as a line of its own. The trap's reason must carry the
 ;; whole message joined again ("panic: strconv.Atoi: parsing \"abc\": invalid syntax"), not one letter.
 ;; It traps on every request, so every traffic case fails.
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-*
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

@@ -2,7 +2,7 @@
 ;; one waiting for a callout it never makes) and never resumes it. Envoy stays up and serves other
 ;; listeners; the paused requests stay open until the client gives up. A hang, not an isolation break:
 ;; every traffic case fails as a hang, ISOLATION-CRASH-001 passes.
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-*
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

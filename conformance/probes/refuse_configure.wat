@@ -1,6 +1,6 @@
 ;; Probe: returns false from proxy_on_configure, as a module does when it rejects its configuration.
 ;; Envoy refuses to start: "Wasm VM failed Failed to configure base Wasm plugin" (docs/host-facts.md#start-failures-stop-envoy).
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

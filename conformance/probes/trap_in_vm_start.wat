@@ -1,7 +1,7 @@
 ;; Probe: traps in proxy_on_vm_start. Envoy refuses to start, whatever the failure policy, logging
 ;; "Function: proxy_on_vm_start failed: Uncaught RuntimeError: unreachable" (docs/host-facts.md#start-failures-stop-envoy). Every case
 ;; that starts Envoy with it fails, quoting that reason.
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))

@@ -3,8 +3,10 @@
 ;;   "x-count: <requests this VM instance has seen>" (a fresh VM starts again at 1);
 ;; - a request whose path starts with "/crash" hits `unreachable` in proxy_on_request_headers.
 ;; The isolation and failure-policy cases run it in Envoy to check what the host does after a trap.
-;; As the module under test it fails nothing: the suite's own requests never ask for /crash.
-;; expect-fail:
+;; As the module under test it fails only HOSTILE-GUIDED-001: the suite's fixed requests never ask for
+;; /crash, but the guided search finds "/crash" among the module's strings and sends it (a true finding,
+;; confirmed on Envoy).
+;; expect-fail: HOSTILE-GUIDED-001
 (module
   (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
   (import "env" "proxy_add_header_map_value" (func $add_header (param i32 i32 i32 i32 i32) (result i32)))

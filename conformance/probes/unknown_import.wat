@@ -1,6 +1,6 @@
 ;; Probe: imports a host function Envoy does not provide. Envoy refuses to start:
 ;; "Failed to load Wasm module due to a missing import: env.proxy_does_not_exist" (docs/host-facts.md#start-failures-stop-envoy).
-;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-* ISOLATION-CRASH-001
+;; expect-fail: ENVOY-LOAD-001 TRAFFIC-* HOSTILE-HEADERS-001 HOSTILE-VALUES-001 HOSTILE-METHODS-001 HOSTILE-RESET-001 ISOLATION-CRASH-001
 (module
   (import "env" "proxy_does_not_exist" (func $missing (param i32) (result i32)))
   (memory (export "memory") 1)

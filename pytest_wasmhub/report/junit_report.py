@@ -56,6 +56,10 @@ def junit_xml(report: RunReport) -> str:
             ]
         if result.envoy_version:
             pairs.append(("wasm_envoy_version", result.envoy_version))
+        for search in result.guided:
+            pairs.append(("wasm_guided_seed", str(search["seed"])))
+            if search.get("envoy"):
+                pairs.append(("wasm_guided_reproducer", search["envoy"]["curl"]))
         for name, value in pairs:
             ET.SubElement(case_properties, "property", {"name": name, "value": value})
         out = _system_out(result)
@@ -82,6 +86,16 @@ def _system_out(result: TestResult) -> str:
     if result.requests:
         lines.append("requests and Envoy's record:")
         lines += [f"  {sent['outcome']}: {sent['reason']}" for sent in result.requests]
+    for search in result.guided:
+        lines.append(
+            f"guided search ({search['kind']}): seed {search['seed']}, {search['streams']} host streams in "
+            f"{search['seconds']} s"
+        )
+        if search.get("finding"):
+            lines.append(f"  in the in-process host: {search['finding']['host_failure']}")
+        if search.get("envoy"):
+            lines.append(f"  reproduce: {search['envoy']['curl']}")
+            lines.append(f"  Envoy's log: {search['envoy']['envoy_log']}")
     return "\n".join(lines)
 
 

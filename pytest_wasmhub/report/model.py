@@ -38,6 +38,7 @@ PROPERTY_PREFIX = "wasm_case_"
 ENVOY_VERSION_PROPERTY = "wasm_envoy_version"
 REQUESTS_PROPERTY = "wasm_requests"  # JSON: each request a case sent and its outcome in Envoy's terms
 CHANGES_PROPERTY = "wasm_module_changes"  # JSON: what the module changed, per observed exchange
+GUIDED_PROPERTY = "wasm_guided_search"  # JSON: the guided search, its finding and Envoy's replay of it
 FAILED_BY_VERDICT = "wasmhub_failed_by_verdict"  # report attribute: a fixture called pytest.fail
 
 
@@ -99,6 +100,7 @@ class TestResult:
     envoy_version: str | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
+    guided: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -117,6 +119,7 @@ class TestResult:
             "details": self.details,
             "requests": self.requests,
             "changes": self.changes,
+            "guided": self.guided,
         }
 
 
@@ -136,6 +139,7 @@ def result_from_phases(phases: Sequence[PhaseReport]) -> TestResult:
         envoy_version=next((str(v) for k, v in properties if k == ENVOY_VERSION_PROPERTY), None),
         requests=_json_property(properties, REQUESTS_PROPERTY),
         changes=_json_property(properties, CHANGES_PROPERTY),
+        guided=_json_property(properties, GUIDED_PROPERTY),
     )
 
 

@@ -54,7 +54,7 @@ def test_root_only_module_runs_as_a_service_and_says_why_not_otherwise(pytester)
         *module_case_paths(),
     )  # fmt: skip
     report.assert_outcomes(
-        passed=5, skipped=16
+        passed=5, skipped=18
     )  # it loads as a service, the service cases run; HTTP and network ones do not apply
     report.stdout.fnmatch_lines(
         ["runs as service (auto); not http: it exports no HTTP callback; not network: *"]

@@ -46,6 +46,21 @@ def test_header_shows_module_envoy_and_sources(pytester, example_module, monkeyp
             f"wasmhub: module {example_module} [[]--wasm[]]: wat, * bytes, sha256 *, abi 0.2.1",
             "wasmhub: envoy 1.*.* at * [[]default*",
             "*root_id='' [[]default[]], vm_id='vm-from-env' [[]WASMHUB_VM_ID[]]*",
+            "wasmhub: guided search budget 0.4 s [[]default[]], seed 0 [[]default[]]",
+        ]
+    )
+
+
+def test_header_shows_the_guided_search_seed_from_ini_and_env(pytester, example_module, monkeypatch):
+    monkeypatch.setenv("WASMHUB_SEARCH_SEED", "1234")
+    pytester.makeini("[pytest]\nwasmhub_search_budget = 0\n")
+    pytester.makepyfile("def test_nothing(): pass")
+    result = pytester.runpytest(
+        "--wasm", str(example_module), "--wasm-no-conformance", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "wasmhub: guided search off (budget 0) [[]ini wasmhub_search_budget[]], seed 1234 [[]WASMHUB_SEARCH_SEED[]]"
         ]
     )
 
@@ -73,6 +88,17 @@ def test_header_shows_module_envoy_and_sources(pytester, example_module, monkeyp
         ),
         (["--wasm-config", "{broken"], {}, "--wasm-config: looks like JSON but does not parse*"),
         (["--envoy-binary", "/no/such/envoy"], {}, "--envoy-binary: /no/such/envoy: no such Envoy binary"),
+        (
+            ["--wasm-search-budget", "-1"],
+            {},
+            "--wasm-search-budget: '-1' must be from 0 (off) to 3600 seconds",
+        ),
+        (
+            [],
+            {"WASMHUB_SEARCH_BUDGET": "a while"},
+            "WASMHUB_SEARCH_BUDGET: 'a while' is not a number of seconds*",
+        ),
+        (["--wasm-search-seed", "x7"], {}, "--wasm-search-seed: 'x7' is not a whole number from 0 to *"),
     ],
 )
 def test_bad_values_are_usage_errors(pytester, monkeypatch, args, env, message):

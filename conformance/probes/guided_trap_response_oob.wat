@@ -1,0 +1,46 @@
+;; Probe (guided search): a well-behaved HTTP filter that notes `x-region` in proxy_on_request_headers
+;; and reads past the end of its memory in proxy_on_response_headers of that request.
+;; The suite's fixed requests never carry that header, so it passes every other case; only a search
+;; that sends the headers the module asks for finds it.
+;; expect-fail: HOSTILE-GUIDED-001
+(module
+  (import "env" "proxy_get_header_map_value" (func $get_header (param i32 i32 i32 i32 i32) (result i32)))
+
+  (memory (export "memory") 2)
+  (global $heap (mut i32) (i32.const 65536))  ;; host allocations go after the first page
+  (global $seen (mut i32) (i32.const 0))      ;; 1 while the current request carries the header
+
+  (data (i32.const 16) "x-region")  ;; 8 bytes
+  ;; 80: returned pointer, 84: returned size
+
+  (func (export "proxy_abi_version_0_2_1"))
+
+  (func (export "proxy_on_memory_allocate") (param $size i32) (result i32)
+    (local $ptr i32)
+    (local.set $ptr (global.get $heap))
+    (global.set $heap (i32.and (i32.add (i32.add (global.get $heap) (local.get $size)) (i32.const 7)) (i32.const -8)))
+    (if (i32.gt_u (global.get $heap) (i32.mul (memory.size) (i32.const 65536)))
+      (then (drop (memory.grow (i32.add (i32.shr_u (local.get $size) (i32.const 16)) (i32.const 1))))))
+    (local.get $ptr))
+
+  (func (export "proxy_on_context_create") (param $context i32) (param $parent i32))
+  (func (export "proxy_on_vm_start") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+  (func (export "proxy_on_configure") (param $root i32) (param $size i32) (result i32) (i32.const 1))
+
+  ;; $present: 1 when the request carries the header (its value at [80], its size at [84])
+  (func $present (result i32)
+    (global.set $heap (i32.const 65536))  ;; one request at a time reads its value: start the heap again
+    (i32.eqz (call $get_header (i32.const 0) (i32.const 16) (i32.const 8) (i32.const 80) (i32.const 84))))
+
+  (func (export "proxy_on_request_headers") (param $ctx i32) (param $headers i32) (param $eos i32) (result i32)
+    (global.set $seen (call $present))
+    (i32.const 0))
+
+  (func (export "proxy_on_response_headers") (param $ctx i32) (param $headers i32) (param $eos i32) (result i32)
+    (if (global.get $seen)
+      (then (drop (i32.load (i32.add (i32.mul (memory.size) (i32.const 65536)) (i32.load (i32.const 84)))))))
+    (i32.const 0))
+
+  (func (export "proxy_on_done") (param $ctx i32) (result i32)
+    (i32.const 1))
+)
