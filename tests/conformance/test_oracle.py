@@ -43,7 +43,7 @@ def test_a_reply_of_the_module_is_recorded_with_its_details(through):
 
 def test_a_vm_that_died_in_a_timer_fails_every_request_naming_the_timer(through):
     traffic = through("trap_on_tick")
-    time.sleep(0.1)  # 5 ms ticks: the third one traps
+    time.sleep(0.1)  # 1 ms ticks: the first one traps
     outcome = traffic.outcome_of("GET", "/after-ticks")
     assert outcome.kind is Kind.VM_FAILED, outcome.reason
     assert "in proxy_on_tick: Uncaught RuntimeError: unreachable" in outcome.reason
