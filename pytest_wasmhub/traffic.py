@@ -198,7 +198,7 @@ async def _batch(envoy: EnvoyHandle, streams: Sequence[Stream], ids: list[str], 
 
 
 def reset_mid_body(
-    envoy: EnvoyHandle, path: str, declared: int, sent: int, timeout: float, listener: str = "wasm"
+    envoy: EnvoyHandle, path: str, declared: int, sent: int, timeout: float, listener: str = ""
 ) -> None:
     """Open a connection, send headers and part of a body, then reset it (RST, not a clean close; on a
     Unix socket, which has no reset, an abrupt close mid-body)."""
@@ -209,7 +209,8 @@ def reset_mid_body(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
 
 
-def close_early(envoy: EnvoyHandle, partial_request: bytes, timeout: float, listener: str = "wasm") -> None:
-    """Send the start of a request and close the connection cleanly before it is complete."""
+def close_early(envoy: EnvoyHandle, partial_request: bytes, timeout: float, listener: str = "") -> None:
+    """Send the start of a request and close the connection cleanly before it is complete (``listener``:
+    default the handle's primary one, as for ``reset_mid_body``)."""
     with envoy.connect(listener, timeout=timeout) as sock:
         sock.sendall(partial_request)

@@ -7,6 +7,7 @@ code itself is left to wasmtime (``wasmtime.Module.validate``).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 WASM_MAGIC = b"\0asm"
@@ -176,6 +177,13 @@ def parse(data: bytes) -> WasmBinary:
     if data[4:8] != WASM_VERSION:
         raise WasmFormatError(f"unsupported WebAssembly binary version {data[4:8].hex()}")
     out = WasmBinary()
+    for section_id, start, size in _sections(data):
+        _read_section(section_id, _Reader(data, start, start + size), out, size)
+    return out
+
+
+def _sections(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(id, start, size) of each section after the 8-byte header, checked to lie inside the module."""
     top = _Reader(data, 8)
     while not top.at_end():
         section_id = top.byte()
@@ -183,10 +191,8 @@ def parse(data: bytes) -> WasmBinary:
         start = top.pos
         if start + size > len(data):
             raise WasmFormatError(f"section {section_id} runs past the end of the module")
-        section = _Reader(data, start, start + size)
-        _read_section(section_id, section, out, size)
+        yield section_id, start, size
         top.pos = start + size
-    return out
 
 
 def _read_section(section_id: int, r: _Reader, out: WasmBinary, size: int) -> None:
@@ -256,15 +262,6 @@ def section_payloads(data: bytes, section_id: int) -> list[bytes]:
     included), without decoding them."""
     if data[:4] != WASM_MAGIC:
         raise WasmFormatError("not a WebAssembly module (bad magic number)")
-    found = []
-    top = _Reader(data, 8)
-    while not top.at_end():
-        current = top.byte()
-        size = top.u32()
-        start = top.pos
-        if start + size > len(data):
-            raise WasmFormatError(f"section {current} runs past the end of the module")
-        if current == section_id:
-            found.append(bytes(data[start : start + size]))
-        top.pos = start + size
-    return found
+    return [
+        bytes(data[start : start + size]) for current, start, size in _sections(data) if current == section_id
+    ]

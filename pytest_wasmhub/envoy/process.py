@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import codecs
 import contextlib
 import ctypes
 import itertools
@@ -39,7 +40,9 @@ class GrowingFile:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._data = bytearray()
+        self._size = 0
+        # decodes only what was appended (a character split across two reads waits for its rest)
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._text = ""
         self._lock = threading.Lock()
 
@@ -48,13 +51,13 @@ class GrowingFile:
         with self._lock:
             try:
                 with self.path.open("rb") as file:
-                    file.seek(len(self._data))
+                    file.seek(self._size)
                     more = file.read()
             except FileNotFoundError:
                 return ""
             if more:
-                self._data += more
-                self._text = self._data.decode(errors="replace")
+                self._size += len(more)
+                self._text += self._decoder.decode(more)
             return self._text
 
 
