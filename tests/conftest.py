@@ -5,8 +5,20 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import h11  # noqa: F401
+import httpcore  # noqa: F401
+import httpx  # noqa: F401
 import pytest
 from wasmhub_test_support import EXAMPLE_MODULE
+
+import pytest_wasmhub.expect
+import pytest_wasmhub.traffic  # noqa: F401
+
+# Imported before any in-process pytester run: pytester drops the modules first imported during a run
+# when it ends, and the httpcore imported again afterwards raises exceptions (ReadTimeout) that httpx,
+# holding the first one, no longer maps to its own: a request timing out then escaped the suite's
+# `except httpx.HTTPError` (seen: two oracle tests failing only when sharing an xdist worker with the
+# plugin's pytester tests).
 
 pytest_plugins = ["pytester"]
 
