@@ -44,8 +44,10 @@ from .fixtures.suite import (  # noqa: F401
     traffic,
     wasmhub_probe,
     wasmhub_probe_envoy,
+    wasmhub_probe_start,
     wasmhub_probe_traffic,
     wasmhub_traffic,
+    wasmhub_warm_envoys,
 )
 from .module import ModuleError, load_module
 from .report import plugin as report_plugin
@@ -240,6 +242,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         problems = dict.fromkeys(filter(None, map(wasm_config_problem, items)))
         if problems:
             raise pytest.UsageError(next(iter(problems)))
+    _in_process_cases_first(items)
     for item in items:
         marker = item.get_closest_marker("wasm_case")
         if marker is None:
@@ -247,6 +250,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         info = marker.args[0]
         item.add_marker(pytest.mark.wasm_must if info.level == "MUST" else pytest.mark.wasm_should)
         item.user_properties.extend([("wasm_case_id", info.id), ("wasm_case_level", info.level)])
+
+
+def _in_process_cases_first(items: list[pytest.Item]) -> None:
+    """The suite's cases that need no Envoy (static and in-process host checks) run first, in their
+    order, while the Envoys the others share start in the background (``wasmhub_warm_envoys``); an
+    author's own tests keep their place."""
+    suite = conformance_dir()
+
+    def needs_envoy(item: pytest.Item) -> bool:
+        return "envoy_factory" in getattr(item, "fixturenames", ())
+
+    ours = [i for i in items if not needs_envoy(i) and suite in Path(str(i.path)).parents]
+    if ours:
+        mine = set(map(id, ours))
+        first = next(n for n, i in enumerate(items) if id(i) in mine or suite in Path(str(i.path)).parents)
+        rest = [i for i in items[first:] if id(i) not in mine]
+        items[first:] = ours + rest
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -34,7 +34,10 @@ def test_a_network_trap_stays_inside_the_extension(wasmhub_probe_envoy, tcp_upst
         "isolation broken: Envoy is not alive and LIVE after the trap"
     )
     plain = exchange_bytes(
-        envoy, b"no module here\n", timeout=wasmhub_settings.request_timeout, listener="passthrough"
+        envoy,
+        b"no module here\n",
+        timeout=wasmhub_settings.request_timeout,
+        listener=envoy.passthrough_listener("network"),
     )
     assert plain.received == b"no module here\n" and plain.ended == "closed", (
         f"the listener without the module: {plain.reason('bytes without the module')}"

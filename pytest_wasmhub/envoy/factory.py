@@ -132,6 +132,12 @@ class EnvoyFactory:
             self.on_started(envoy)
         return envoy
 
+    def prestart(self, module: WasmModule | str | Path | None = None, **overrides: Any) -> None:
+        """Start, in the background, the Envoy a later ``factory(module, reuse=True, **overrides)`` will
+        take (``EnvoyPool.prestart``); without a pool, nothing."""
+        if self.pool is not None:
+            self.pool.prestart(self.runner, self.spec(module, **overrides), self.workdir)
+
     def stop_all(self) -> None:
         """Stop this factory's Envoys; pooled ones go back to the pool if they are still clean."""
         while self.started:

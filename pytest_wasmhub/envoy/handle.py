@@ -162,6 +162,12 @@ class EnvoyHandle(ABC):
     def passthrough_url(self) -> str:
         return self.listeners["passthrough"]
 
+    def passthrough_listener(self, kind: str = "http") -> str:
+        """The listener without any module for ``kind`` ("http" or "network") traffic: "passthrough",
+        except for TCP in the suite's probe Envoy, which hosts both kinds ("passthrough-network")."""
+        network = "passthrough-network"
+        return network if kind == "network" and network in self.listeners else "passthrough"
+
     def address(self, listener: str = "") -> Address:
         """Where one of Envoy's listeners is (default: the primary one, with the module): (host, port),
         or the path of its Unix socket."""
@@ -343,7 +349,7 @@ class EnvoyHandle(ABC):
                     return record
             if time.monotonic() >= deadline or not self.is_alive():
                 return None
-            time.sleep(0.002)
+            time.sleep(0.0005)  # Envoy flushes its records every ACCESS_LOG_FLUSH_MS
 
     def log_tail(self, lines: int = 40) -> str:
         return tail(self.logs(), lines)

@@ -10,16 +10,21 @@ A shared Envoy hosts several Wasm listeners, each with its plugins in VMs of the
 ``vm_id``), and each test leases one listener. A listener is handed out once: whatever its test did to
 its VM stays there. The Envoy serves its other listeners only while the whole process is sound (alive,
 not wedged, holding no stream the module never finished); otherwise it is stopped like any other.
+
+``prestart`` starts an Envoy for a spec in the background, so its start-up overlaps the tests that run
+before the first one asking for it; ``acquire`` of the same spec (the same rendered bootstrap) takes it
+as if it had just started it, a refusal included. One nobody asked for is stopped by ``close``.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import timing
 from .bootstrap import EnvoySpec, render_bootstrap
 from .handle import EnvoyHandle
 
@@ -51,6 +56,23 @@ class EnvoyPool:
     # per shared Envoy (by id): its Wasm listeners no test was given yet
     _unspent: dict[int, set[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Envoys starting in the background for a later acquire, by key
+    _starting: dict[tuple[int, str], list[Future[EnvoyHandle]]] = field(default_factory=dict)
+    _starter: ThreadPoolExecutor | None = None
+
+    def prestart(self, runner: Runner, spec: EnvoySpec, workdir: Path) -> None:
+        """Start an Envoy for ``spec`` in the background for a later ``acquire`` of the same spec; a
+        spec already running idle or starting is not started again."""
+        key = (id(runner), render_bootstrap(spec))
+        with self._lock:
+            if self.idle.get(key) or self._starting.get(key):
+                return
+            if self._starter is None:
+                # two at a time, in the order asked: more only fight over the cores with the tests
+                # that run meanwhile, and one that never gets ready holds up only its own slot
+                self._starter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasmhub-prestart")
+            started = self._starter.submit(_start_ahead, runner, spec, workdir)
+            self._starting.setdefault(key, []).append(started)
 
     def acquire(
         self, runner: Runner, spec: EnvoySpec, workdir: Path, *, listener: str | None = None
@@ -68,8 +90,12 @@ class EnvoyPool:
             self._forget(envoy)
             envoy.stop()
             envoy = None
+        fresh = envoy is None
+        if envoy is None:
+            envoy = self._prestarted(key)
         if envoy is None:
             envoy = runner.start(spec, workdir)
+        if fresh:
             self.stats.started += 1
             if listener is not None:
                 self._unspent[id(envoy)] = {plugin.listener for plugin in spec.plugins}
@@ -84,6 +110,21 @@ class EnvoyPool:
             envoy.use_listener(listener)
         self._leases[id(envoy)] = _Lease(key, envoy.wasm_failure_count(), listener)
         return envoy
+
+    def _prestarted(self, key: tuple[int, str]) -> EnvoyHandle | None:
+        """The Envoy started in the background for ``key``, once it is up (its refusal is raised here,
+        as the start's would be); None when none was, or it is no longer sound."""
+        with self._lock:
+            waiting = self._starting.get(key)
+            future = waiting.pop(0) if waiting else None
+        if future is None:
+            return None
+        with timing.timed("envoy_start_wait"):  # what of the start-up the test still waits for
+            envoy = future.result()
+        if envoy.ready():
+            return envoy
+        envoy.stop()  # it died while it waited, as an idle one may: start afresh, like for those
+        return None
 
     def release(self, envoy: EnvoyHandle) -> None:
         lease = self._leases.pop(id(envoy), None)
@@ -113,9 +154,21 @@ class EnvoyPool:
     def close(self) -> None:
         with self._lock:
             idle, self.idle = self.idle, {}
+            starting, self._starting = self._starting, {}
         everyone = [envoy for envoys in idle.values() for envoy in envoys]
+        for future in (future for futures in starting.values() for future in futures):
+            if future.exception() is None:  # waits for it; a refusal nobody asked about is no news
+                everyone.append(future.result())
+        if self._starter is not None:
+            self._starter.shutdown(wait=True)
+            self._starter = None
         for envoy in everyone:
             self._forget(envoy)
         # side by side: each stop waits for its Envoy's shutdown
         with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as stopping:
             list(stopping.map(lambda envoy: envoy.stop(), everyone))
+
+
+def _start_ahead(runner: Runner, spec: EnvoySpec, workdir: Path) -> EnvoyHandle:
+    with timing.background():
+        return runner.start(spec, workdir)

@@ -12,10 +12,11 @@ import pytest
 
 from pytest_wasmhub import shared_probes
 from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, resolve_envoy_binary
-from pytest_wasmhub.envoy.bootstrap import PluginSpec, render_bootstrap
+from pytest_wasmhub.envoy.bootstrap import PROBES_TEMPLATE, PluginSpec, render_bootstrap
 from pytest_wasmhub.module import load_module
 from pytest_wasmhub.probes import probe_path
 from pytest_wasmhub.shared_probes import plugin_specs, probe_plugin, shared_listener
+from pytest_wasmhub.tcp_upstream import TcpUpstream
 from pytest_wasmhub.upstream import Upstream
 
 pytestmark = pytest.mark.usefixtures("clean_env")
@@ -139,7 +140,7 @@ def test_every_listener_gets_vms_of_its_own(own_registry):
     def make(probe, **settings):
         return PluginSpec(probe_path(probe), **settings)
 
-    specs = list(plugin_specs("http", make))
+    specs = list(plugin_specs(make))
     assert [(s.listener, s.vm_id, s.name) for s in specs] == [
         ("unit-one", "unit-one", "unit-one"),
         ("unit-two", "unit-two-a", "unit-two-a"),
@@ -148,3 +149,31 @@ def test_every_listener_gets_vms_of_its_own(own_registry):
     assert specs[0].failure_policy == "FAIL_OPEN"
     rendered = render_bootstrap(EnvoySpec(plugins=tuple(specs)))
     assert rendered.count('- name: "unit-two"') == 1 and rendered.count('- name: "unit-one"') == 1
+
+
+def test_http_and_network_listeners_share_one_probe_envoy(own_registry, tmp_path):
+    shared_listener("unit-http", probe_plugin("trap_on_crash_path", configuration="probe"))
+    shared_listener("unit-tcp", probe_plugin("network_uppercase"), kind="network")
+
+    def make(probe, **settings):
+        return PluginSpec(load_module(probe_path(probe), tmp_path).path, **settings)
+
+    with Upstream() as upstream, TcpUpstream() as tcp:
+        spec = EnvoySpec(
+            plugins=plugin_specs(make),
+            template=PROBES_TEMPLATE,
+            upstream=upstream.address,
+            tcp_upstream=tcp.address,
+        )
+        with ProcessRunner(resolve_envoy_binary()).start(spec, tmp_path) as envoy:
+            assert httpx.get(envoy.listeners["unit-http"] + "/").headers.get("x-probe") == "probe"
+            envoy.use_listener("unit-tcp")
+            with envoy.tcp() as sock:
+                sock.sendall(b"shout\n")
+                assert sock.recv(64) == b"SHOUT\n"
+            plain = envoy.passthrough_listener("network")
+            assert plain == "passthrough-network" and envoy.passthrough_listener() == "passthrough"
+            with envoy.tcp(plain) as sock:
+                sock.sendall(b"as is\n")
+                assert sock.recv(64) == b"as is\n"
+            assert httpx.get(envoy.passthrough_url + "/").status_code == 200
