@@ -8,18 +8,16 @@ request (``upstream.requests``) and to the response (what the client got back).
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
-from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from .envoy.bootstrap import Address
 from .httpclient import plain_client, unix_transport
 from .unix_sockets import open_to_all
+from .upstream_server import ParsedRequest, UpstreamServer
 
 ECHO = object()  # respond_with(body=ECHO): send the request body back
 
@@ -43,20 +41,6 @@ class RecordedRequest:
         return {k.lower() for k, _ in self.headers}
 
 
-class _QuickStopServer(HTTPServer):
-    """pytest-httpserver's server, polling for shutdown every 50 ms instead of 500 ms."""
-
-    def thread_target(self) -> None:  # the documented way to tailor the serving loop
-        assert self.server is not None
-        self.server.serve_forever(poll_interval=0.05)
-
-    def start(self) -> None:
-        super().start()
-        if self.host.startswith("unix://"):
-            # Envoy may run as another user (the container's 65534): it needs write permission to connect
-            open_to_all(self.host.removeprefix("unix://"))
-
-
 @dataclass
 class _Reply:
     status: int = 200
@@ -72,10 +56,7 @@ class Upstream:
         self, host: str = "127.0.0.1", port: int = 0, *, unix_socket: str | os.PathLike[str] = ""
     ) -> None:
         self.unix_socket = os.fspath(unix_socket)
-        if self.unix_socket:
-            host, port = "unix://" + self.unix_socket, 0  # werkzeug's notation for a Unix socket
-        self._server = _QuickStopServer(host, port, threaded=True)
-        self._server.expect_request(re.compile(".*")).respond_with_handler(self._handle)
+        self._server = UpstreamServer(self._handle, host, port, self.unix_socket)
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
         self._reply = _Reply()
@@ -131,6 +112,9 @@ class Upstream:
 
     def start(self) -> Upstream:
         self._server.start()
+        if self.unix_socket:
+            # Envoy may run as another user (the container's 65534): it needs write permission to connect
+            open_to_all(self.unix_socket)
         return self
 
     def stop(self) -> None:
@@ -145,17 +129,13 @@ class Upstream:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _handle(self, request: Request) -> Response:
-        body = request.get_data()
-        recorded = RecordedRequest(
-            method=request.method,
-            path=request.path,
-            query=request.query_string.decode("latin-1"),
-            headers=tuple((k, v) for k, v in request.headers.items()),
-            body=body,
-        )
+    def _handle(self, request: ParsedRequest) -> tuple[int, dict[str, str], bytes]:
+        recorded = RecordedRequest(request.method, request.path, request.query, request.headers, request.body)
         with self._lock:
             self._requests.append(recorded)
         reply = self._reply
-        payload = body if reply.body is ECHO else reply.body
-        return Response(payload, status=reply.status, headers=reply.headers)
+        payload = request.body if reply.body is ECHO else reply.body
+        if isinstance(payload, str):
+            payload = payload.encode()
+        assert isinstance(payload, bytes), f"an upstream body is bytes or text, not {type(payload).__name__}"
+        return reply.status, reply.headers, payload

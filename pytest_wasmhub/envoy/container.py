@@ -39,7 +39,7 @@ from testcontainers.core.waiting_utils import WaitStrategy
 
 from ..timing import timed
 from . import cleanup
-from .bootstrap import ACCESS_LOG_FLUSH_MS, Address, EnvoySpec, render_bootstrap
+from .bootstrap import Address, EnvoySpec, access_log_flush_arguments, render_bootstrap
 from .container_facts import ContainerFacts
 from .dockerhost import ContainerBackendError, connect, require_image
 from .handle import EnvoyHandle, describe_exit
@@ -378,8 +378,7 @@ class ContainerRunner:
             "--config-path",
             str(BOOTSTRAP),
             "--disable-hot-restart",
-            "--file-flush-interval-msec",
-            str(ACCESS_LOG_FLUSH_MS),
+            *access_log_flush_arguments(self.envoy_version()),
             "--concurrency",
             str(spec.concurrency),
             "--log-level",

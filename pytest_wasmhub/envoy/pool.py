@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from .. import timing
 from .bootstrap import EnvoySpec, render_bootstrap
 from .handle import EnvoyHandle
+from .threads import lives_until_stopped
 
 if TYPE_CHECKING:
     from .factory import Runner
@@ -70,7 +71,9 @@ class EnvoyPool:
             if self._starter is None:
                 # two at a time, in the order asked: more only fight over the cores with the tests
                 # that run meanwhile, and one that never gets ready holds up only its own slot
-                self._starter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="wasmhub-prestart")
+                self._starter = ThreadPoolExecutor(
+                    max_workers=2, thread_name_prefix="wasmhub-prestart", initializer=lives_until_stopped
+                )
             started = self._starter.submit(_start_ahead, runner, spec, workdir)
             self._starting.setdefault(key, []).append(started)
 
@@ -159,14 +162,14 @@ class EnvoyPool:
         for future in (future for futures in starting.values() for future in futures):
             if future.exception() is None:  # waits for it; a refusal nobody asked about is no news
                 everyone.append(future.result())
-        if self._starter is not None:
-            self._starter.shutdown(wait=True)
-            self._starter = None
         for envoy in everyone:
             self._forget(envoy)
         # side by side: each stop waits for its Envoy's shutdown
         with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as stopping:
             list(stopping.map(lambda envoy: envoy.stop(), everyone))
+        if self._starter is not None:  # only now: an Envoy dies with the thread that started it
+            self._starter.shutdown(wait=True)
+            self._starter = None
 
 
 def _start_ahead(runner: Runner, spec: EnvoySpec, workdir: Path) -> EnvoyHandle:

@@ -17,8 +17,9 @@ from typing import IO
 
 from ..timing import timed
 from .binary import envoy_version
-from .bootstrap import ACCESS_LOG_FLUSH_MS, Address, EnvoySpec, render_bootstrap
+from .bootstrap import Address, EnvoySpec, access_log_flush_arguments, render_bootstrap
 from .handle import EnvoyHandle, parse_admin_address
+from .threads import outlives_its_envoys
 
 DEFAULT_READY_TIMEOUT = 30.0
 _PR_SET_PDEATHSIG = 1
@@ -153,8 +154,7 @@ class ProcessRunner:
             "--admin-address-path",
             str(admin_address_path),
             "--disable-hot-restart",  # several Envoys side by side, no shared memory between them
-            "--file-flush-interval-msec",
-            str(ACCESS_LOG_FLUSH_MS),
+            *access_log_flush_arguments(self.version),
             "--concurrency",
             str(spec.concurrency),
             "--log-level",
@@ -163,9 +163,9 @@ class ProcessRunner:
             *self.extra_args,
         ]
         log = log_path.open("wb")
-        # PR_SET_PDEATHSIG follows the starting *thread*: only ask for it from the main thread, or the
-        # Envoy would die with a short-lived worker thread.
-        tie = threading.current_thread() is threading.main_thread()
+        # PR_SET_PDEATHSIG follows the starting *thread*: only ask for it from the main thread (or one
+        # marked to outlive its Envoys), or the Envoy would die with a short-lived worker thread.
+        tie = threading.current_thread() is threading.main_thread() or outlives_its_envoys()
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from wasmhub_test_support import process_gone
@@ -121,3 +122,34 @@ def test_traffic(envoy, upstream, n):
     pids = _pids(pids_dir)
     assert len(pids) == 4
     assert all(process_gone(pid) for pid in pids)
+
+
+def _envoy_children(parent: int) -> list[int]:
+    found = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(parent) and fields.get("Name", "").strip() == "envoy":
+            found.append(int(status.parent.name))
+    return found
+
+
+def test_no_envoy_started_ahead_survives_a_killed_session(pytester, example_module):
+    # the Envoys the suite starts in the background are tied to their session like any other
+    pytester.makepyfile("import time\n\ndef test_hangs(wasmhub_warm_envoys):\n    time.sleep(60)\n")
+    session = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "--wasm", str(example_module), "-p", "no:cacheprovider",
+         "-k", "test_hangs or test_module_loads_and_serves or test_trap_stays_inside"],
+        cwd=pytester.path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: len(_envoy_children(session.pid)) >= 2)
+        ahead = _envoy_children(session.pid)
+        session.send_signal(signal.SIGKILL)
+        session.communicate(timeout=30)
+    finally:
+        session.kill()
+        session.wait()
+    _wait_for(lambda: all(process_gone(pid) for pid in ahead), timeout=10)
