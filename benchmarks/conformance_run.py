@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import logging
 import os
 import resource
 import statistics
@@ -46,7 +45,7 @@ from pytest_wasmhub.traffic import send  # noqa: E402
 from pytest_wasmhub.upstream import Upstream  # noqa: E402
 
 # pytest plugins that come with pytest-wasmhub's required dependencies (httpx brings anyio)
-AUTHOR_PLUGINS = ("pytest_wasmhub.plugin", "anyio.pytest_plugin", "pytest_httpserver.pytest_plugin")
+AUTHOR_PLUGINS = ("pytest_wasmhub.plugin", "anyio.pytest_plugin")
 
 
 def rss_mb(pid: int) -> float:
@@ -198,7 +197,6 @@ def main() -> int:
     )
     args = parser.parse_args()
     search = ["--wasm-search-budget", args.search_budget] if args.search_budget is not None else []
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # the upstream's line per request
 
     print(f"load average {load_average()}")
     with tempfile.TemporaryDirectory() as work:

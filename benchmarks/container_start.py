@@ -9,7 +9,6 @@ are known) and the time ``stop()`` takes (for the container: stop and removal), 
 from __future__ import annotations
 
 import argparse
-import logging
 import statistics
 import tempfile
 import time
@@ -49,7 +48,6 @@ def main() -> None:
     parser.add_argument("--image", help="container image (default: build or reuse wasmhub/envoy:VERSION)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the image to time the build")
     args = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per upstream request
 
     image = args.image
     if image is None:

@@ -169,7 +169,13 @@ def _read_request(line: bytes, reader: BinaryIO, conn: socket.socket) -> tuple[P
         headers=tuple((names[key], value) for key, value in headers.items()),
         body=body,
     )
-    wants_close = "close" in headers.get("connection", "").lower()
+    # a body framed by Content-Length ends the connection: a module may have changed the header but not
+    # the body, and bytes past it must not become the next request (a server closing after every answer
+    # reads exactly Content-Length bytes too, and drops the rest)
+    framed_by_length = (
+        "content-length" in headers and "chunked" not in headers.get("transfer-encoding", "").lower()
+    )
+    wants_close = "close" in headers.get("connection", "").lower() or framed_by_length
     return request, version, wants_close
 
 

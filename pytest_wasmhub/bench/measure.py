@@ -5,9 +5,10 @@ Two Envoys run on loopback:
 - the *proxy* (``envoy-configs/bench.yaml``): two listeners identical but for the Wasm filter, so
   one process, one configuration, one upstream cluster and its connections serve both sides;
 - the *origin* it routes to (``envoy-configs/bench-origin.yaml``): an Envoy answering every request
-  itself with a ``direct_response``. The project's recording ``Upstream`` (werkzeug) cannot be the
-  origin: it answers ~900 req/s, well below the ~5,000 req/s one proxy worker passes here (measured), so
-  it would cap both sides alike and hide the module's cost. A ``direct_response`` on the proxy itself
+  itself with a ``direct_response``. The project's recording ``Upstream`` (Python) cannot be the
+  origin: it answers a few thousand req/s at most (werkzeug's server, before it: ~900), not clearly above
+  the ~5,000 req/s one proxy worker passes here (measured), so it would cap both sides alike and hide
+  the module's cost. A ``direct_response`` on the proxy itself
   would drop the upstream hop the module's users always have, and would answer before a request body
   arrives. The origin reads each body whole (buffer filter), like a real backend.
 

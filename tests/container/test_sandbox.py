@@ -183,7 +183,8 @@ def test_a_container_run_has_no_network_the_flags_in_force_and_the_escape_reachi
     outcomes = outcomes_from_junit(junit) if junit.exists() else {}
     assert outcomes.get("test_requests_through_the_module") == "passed", output[-3000:]
     ids, inspected = watch.of(run.pid)
-    assert len(ids) >= 5, f"the run started {len(ids)} containers: {output[-2000:]}"
+    # the module's Envoy, the shared probe Envoy, the one that must refuse, and the test's own
+    assert len(ids) >= 4, f"the run started {len(ids)} containers: {output[-2000:]}"
     assert len(inspected) == len(ids), "a container was gone before Docker could be asked about it"
     for attrs in inspected:
         host = attrs["HostConfig"]
