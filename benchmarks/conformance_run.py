@@ -9,9 +9,11 @@ waited for it), the requests and their time,
 the waits the suite made (the FAIL_RELOAD back-off, which the suite chooses), and the rest: the
 suite's own overhead (Python and pytest start-up, collection, checks, reports, teardown).
 
-The floor is what a run cannot avoid: one start for each Envoy configuration the run asks for (the
-truly needed starts) times the measured median start-to-ready time, plus the time its requests took.
-Waits count as overhead: the only one, the reload back-off, is the suite's choice.
+The floor is what a run cannot avoid: pytest's own start and end (a bare ``pytest`` in an empty
+directory, measured), one start for each Envoy configuration the run asks for (the truly needed starts)
+times the measured median start-to-ready time, plus the time its requests took. Waits count as
+overhead: the only one, the reload back-off, is the suite's choice. For scale it also prints what
+importing the plugin costs on top of pytest.
 
 Each series starts with a run that is not shown (it compiles the suite's modules once, as an author's
 first run does, and fetches Envoy releases). The runs load only the pytest plugins an author's environment has from installing pytest-wasmhub (its
@@ -103,7 +105,32 @@ class Run:
         return self.wall - sum(self.starts) - sum(self.ahead_waits) - sum(self.requests)
 
     def floor(self, start_s: float) -> float:
-        return self.configs * start_s + sum(self.requests)
+        return PYTEST_ALONE_S + self.configs * start_s + sum(self.requests)
+
+
+PYTEST_ALONE_S = 0.0  # measured in main()
+
+
+def pytest_alone() -> tuple[float, float]:
+    """Median wall of a bare pytest run (no plugins, nothing collected), and of importing the plugin
+    on top of pytest."""
+
+    def timed(command: list[str], cwd: str) -> float:
+        started = time.perf_counter()
+        subprocess.run(
+            command, cwd=cwd, capture_output=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        )
+        return time.perf_counter() - started
+
+    with tempfile.TemporaryDirectory() as empty:
+        bare = [
+            timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], empty) for _ in range(5)
+        ]
+        just_pytest = [timed([sys.executable, "-c", "import pytest"], empty) for _ in range(5)]
+        plugin = [
+            timed([sys.executable, "-c", "import pytest, pytest_wasmhub.plugin"], empty) for _ in range(5)
+        ]
+    return statistics.median(bare), statistics.median(plugin) - statistics.median(just_pytest)
 
 
 def plugin_arguments(all_plugins: bool) -> tuple[list[str], dict[str, str]]:
@@ -163,7 +190,8 @@ def show(label: str, run: Run, start_s: float) -> None:
         f"{sum(run.ahead):4.2f} s, of which waited for {sum(run.ahead_waits):4.2f} s) "
         f"+ requests {sum(run.requests):4.2f} s ({len(run.requests)}) "
         f"+ suite overhead {run.overhead:4.2f} s (of which Envoy waits {sum(run.waits):4.2f} s)\n"
-        f"  floor {floor:5.2f} s = {run.configs} needed starts x {start_s * 1000:.0f} ms + requests;  "
+        f"  floor {floor:5.2f} s = pytest alone {PYTEST_ALONE_S:4.2f} s + {run.configs} needed starts x "
+        f"{start_s * 1000:.0f} ms + requests;  "
         f"wall / floor = {run.wall / floor:.2f};  CPU {run.cpu:4.2f} s (pytest and its Envoys)"
     )
 
@@ -199,6 +227,12 @@ def main() -> int:
     search = ["--wasm-search-budget", args.search_budget] if args.search_budget is not None else []
 
     print(f"load average {load_average()}")
+    global PYTEST_ALONE_S
+    PYTEST_ALONE_S, plugin_import_s = pytest_alone()
+    print(
+        f"pytest alone (empty directory, no plugins): {PYTEST_ALONE_S * 1000:.0f} ms; importing the plugin "
+        f"on top of pytest: {plugin_import_s * 1000:.0f} ms (medians of 5)"
+    )
     with tempfile.TemporaryDirectory() as work:
         module_path = load_module(args.module, Path(work)).path
         envoy = measure_envoy(module_path, starts=10, requests=200)
