@@ -261,12 +261,12 @@ def _in_process_cases_first(items: list[pytest.Item]) -> None:
     def needs_envoy(item: pytest.Item) -> bool:
         return "envoy_factory" in getattr(item, "fixturenames", ())
 
-    ours = [i for i in items if not needs_envoy(i) and suite in Path(str(i.path)).parents]
+    in_suite = [suite in Path(str(item.path)).parents for item in items]
+    ours = [item for item, mine in zip(items, in_suite, strict=True) if mine and not needs_envoy(item)]
     if ours:
-        mine = set(map(id, ours))
-        first = next(n for n, i in enumerate(items) if id(i) in mine or suite in Path(str(i.path)).parents)
-        rest = [i for i in items[first:] if id(i) not in mine]
-        items[first:] = ours + rest
+        first = in_suite.index(True)
+        moved = set(map(id, ours))
+        items[first:] = ours + [item for item in items[first:] if id(item) not in moved]
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
