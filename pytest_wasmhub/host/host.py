@@ -598,7 +598,7 @@ class ProxyWasmHost:
     def memory_bytes(self) -> int:
         """The size of the guest's linear memory now."""
         assert self.vm is not None
-        return self.vm.memory.size(self.vm.store)
+        return self.vm.memory.size(self.vm.handle)
 
     def problems_of(self, kind: str) -> list[Problem]:
         return [p for p in self.problems if p.kind == kind]

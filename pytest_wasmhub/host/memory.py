@@ -11,12 +11,14 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections.abc import Callable
+from typing import Any
 
 import wasmtime
 
 from .errors import GuestMemoryError, ProxyCrashError
+from .fastcall import Handle, memory_ref, memory_view
 
-Storelike = wasmtime.Store | wasmtime.Caller
+Storelike = Handle  # see fastcall.store_handle
 
 
 class GuestMemory:
@@ -24,6 +26,7 @@ class GuestMemory:
 
     def __init__(self, memory: wasmtime.Memory | None, allocate: Callable[[Storelike, int], int]) -> None:
         self._memory = memory  # None: the module has none, and Envoy crashes at its first host call
+        self._ref: Any = None if memory is None else memory_ref(memory)
         self._allocate = allocate
         # (address, size) of linear memory, read once per host call: it changes only when the guest runs
         # (memory.grow), so ``forget`` is called whenever control returns from the guest
@@ -36,11 +39,8 @@ class GuestMemory:
     def _current(self, store: Storelike) -> tuple[int, int]:
         view = self._view
         if view is None:
-            memory = self._memory
-            size = memory.data_len(store)
-            # one FFI call, where Memory.read/write also build a new ctypes array type for every access
-            base = ctypes.addressof(memory.data_ptr(store).contents) if size else 0
-            view = self._view = (base, size)
+            # two FFI calls, where Memory.read/write also build a new ctypes array type for every access
+            view = self._view = memory_view(store, self._ref)
         return view
 
     def size(self, store: Storelike) -> int:

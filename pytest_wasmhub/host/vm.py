@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, set_fuel
+from .fastcall import ExportCaller, set_fuel, store_handle
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -73,6 +73,7 @@ class Vm:
         self.store = wasmtime.Store(ENGINE)
         self.store.set_limits(memory_size=memory_limit)
         self.store.set_fuel(UNLIMITED_FUEL)
+        self.handle = store_handle(self.store)  # what calls and memory access take for the store
         self.depth = 0  # nesting of guest calls (a host call may call the allocator)
         self.restriction: tuple[str, frozenset[tuple[str, str]]] | None = None
         try:
@@ -126,7 +127,7 @@ class Vm:
             self.restriction = restriction
         self.depth += 1
         try:
-            return func.call(store or self.store, *args)
+            return func.call(store or self.handle, *args)
         except RestrictedCallError as exc:
             raise CallFailed(GuestFailure(name, "restricted", str(exc), context_id)) from None
         except wasmtime.Trap as trap:
@@ -139,7 +140,7 @@ class Vm:
             self.memory.forget()
 
     def _refill(self) -> None:
-        set_fuel(self.store, self.fuel if self.fuel is not None else UNLIMITED_FUEL)  # one callback's budget
+        set_fuel(self.handle, self.fuel if self.fuel is not None else UNLIMITED_FUEL)  # one callback's budget
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:
