@@ -75,7 +75,7 @@ def memory_view(handle: Handle, memory: Any) -> tuple[int, int]:
 class ExportCaller:
     """A callable for one exported function: ``caller.call(handle, *ints) -> int | None``."""
 
-    __slots__ = ("_buffers", "_busy", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
+    __slots__ = ("_buffers", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
 
     def __init__(self, func: wasmtime.Func, func_type: wasmtime.FuncType) -> None:
         self._func = func
@@ -84,8 +84,7 @@ class ExportCaller:
             self._nparams = len(params)
             self._size = max(len(params), len(results), 1)
             self._kind = results[0] if results else None
-            self._buffers = self._new_buffers()
-            self._busy = False
+            self._buffers: tuple[int, Any, Any, c_void_p, int] | None = self._new_buffers()
             self._func_addr = ctypes.addressof(func._func)
             self.call = self._fast_call
         else:
@@ -105,34 +104,33 @@ class ExportCaller:
     def _fast_call(self, handle: int, *args: int) -> Any:
         if len(args) != self._nparams:
             raise wasmtime.WasmtimeError(f"given {len(args)} arguments, the export takes {self._nparams}")
-        if self._busy:  # a host call calls this export again (the allocator): a fresh buffer
-            return self._call_with(handle, args, self._new_buffers())
-        self._busy = True
-        try:
-            return self._call_with(handle, args, self._buffers)
-        finally:
-            self._busy = False
-
-    def _call_with(
-        self, handle: int, args: tuple[int, ...], buffers: tuple[int, Any, Any, c_void_p, int]
-    ) -> Any:
+        buffers = self._buffers
+        own = buffers is not None
+        if own:
+            self._buffers = None  # taken: a host call that calls this export again (the allocator)
+        else:  # gets fresh ones
+            buffers = self._new_buffers()
         raw, ints, i32, trap, trap_addr = buffers
-        if args:  # i64 covers i32 too: the guest reads the low half
-            ints[0 : len(args) * _SLOT : _SLOT] = args
-        trap.value = None
-        error = _call_unchecked(handle, self._func_addr, raw, self._size, trap_addr)
-        if error:
-            _raise_pending()
-            raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
-        if trap.value:
-            failure = wasmtime.Trap._from_ptr(ctypes.cast(trap.value, POINTER(ffi.wasm_trap_t)))
+        try:
+            if args:  # i64 covers i32 too: the guest reads the low half
+                ints[0 : len(args) * _SLOT : _SLOT] = args
             trap.value = None
-            _raise_pending()
-            raise failure
-        kind = self._kind
-        if kind is None:
-            return None
-        return ints[0] if kind == "i64" else i32[0]
+            error = _call_unchecked(handle, self._func_addr, raw, self._size, trap_addr)
+            if error:
+                _raise_pending()
+                raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
+            if trap.value:
+                failure = wasmtime.Trap._from_ptr(ctypes.cast(trap.value, POINTER(ffi.wasm_trap_t)))
+                trap.value = None
+                _raise_pending()
+                raise failure
+            kind = self._kind
+            if kind is None:
+                return None
+            return ints[0] if kind == "i64" else i32[0]
+        finally:
+            if own:
+                self._buffers = buffers
 
 
 def set_fuel(handle: Handle, fuel: int) -> None:

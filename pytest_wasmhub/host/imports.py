@@ -20,16 +20,15 @@ from . import wasi  # noqa: F401  (registers the WASI functions)
 from .answers.situation import envoy_can_return
 from .codes import WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
-from .fastcall import define_import
+from .fastcall import Handle, define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
-from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord
+from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord, Unrecorded
 from .vm import ENGINE
 
 if TYPE_CHECKING:
     from .host import ProxyWasmHost
 
 _VALTYPES = {"i32": wasmtime.ValType.i32(), "i64": wasmtime.ValType.i64()}
-_U32 = 0xFFFFFFFF
 
 
 class Binding:
@@ -127,30 +126,35 @@ class Dispatcher:
         # are gone; a weak reference lets a closed host be collected (and with it, the definition)
         dispatcher = weakref.ref(self)
 
-        def entry(caller: wasmtime.Caller, *raw: int) -> Any:
+        def entry(caller: Handle, *args: int) -> Any:  # i32 arguments arrive unsigned (fastcall)
             live = dispatcher()
             if live is None:
                 raise RuntimeError(f"{binding.module}.{binding.name} called after its host was closed")
-            return live.dispatch(caller, binding, raw)
+            return live.dispatch(caller, binding, args)
 
         return entry
 
-    def dispatch(self, caller: wasmtime.Caller, binding: Binding, raw: tuple[int, ...]) -> Any:
+    def dispatch(self, caller: Handle, binding: Binding, args: tuple[int, ...]) -> Any:
         host = self.host
-        host.vm.memory.forget()  # the guest ran since the host last looked at its memory
-        args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args, strict=True))
-        record = host.trace.add(
-            CallRecord(
-                0,
-                binding.kind,
-                binding.name,
-                dict(zip(binding.arg_names, args, strict=True)),
-                context_id=host.effective_context_id or host.current_context_id,
-                within=host.current_callback,
-                depth=host.vm.depth,
+        vm = host.vm
+        vm.memory.forget()  # the guest ran since the host last looked at its memory
+        trace = host.trace
+        if trace.enabled:
+            record: CallRecord | Unrecorded = trace.add(
+                CallRecord(
+                    0,
+                    binding.kind,
+                    binding.name,
+                    dict(zip(binding.arg_names, args, strict=True)),
+                    context_id=host.effective_context_id or host.current_context_id,
+                    within=host.current_callback,
+                    depth=vm.depth,
+                )
             )
-        )
-        restriction = host.vm.restriction
+        else:  # recording off: what the host function notes goes nowhere, the numbering goes on
+            trace.skip()
+            record = Unrecorded(binding.name, host.current_callback)
+        restriction = vm.restriction
         if restriction is not None and (binding.module, binding.name) not in restriction[1]:
             record.notes.append(RESTRICTED)
             record.failure = f"restricted during {restriction[0]}"
@@ -179,10 +183,12 @@ class Dispatcher:
         return self._done(record, binding, result)
 
     @staticmethod
-    def _done(record: CallRecord, binding: Binding, result: Any) -> Any:
+    def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:
         if result is None:
             return None
         value = int(result)
+        if type(record) is Unrecorded:
+            return value
         record.result = value
         record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
         return value

@@ -7,6 +7,7 @@ of each stream, and shutdown (``proxy_on_done``, then ``proxy_on_delete`` now or
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import TYPE_CHECKING
 
 import wasmtime
@@ -129,8 +130,13 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
     """The end-of-stream callbacks, in the profile's order (Envoy HTTP: log, done, delete)."""
     context = stream.context
     if context.id in host.contexts and host.vm_failure is None:
-        stream.log_maps = _log_maps(stream)
-        for callback in (c for c in host.profile.http_lifecycle if c in END_OF_STREAM):
+        exported = host.vm.functions
+        maps_made = False
+        for callback in _end_callbacks(host.profile.http_lifecycle):
+            if callback not in exported and host.vm_failure is None:
+                continue  # what ``invoke`` does for a callback the module does not export, in short
+            if not maps_made:  # only a callback reads them
+                stream.log_maps, maps_made = _log_maps(stream), True
             stream.log_phase = callback == "proxy_on_log"
             try:
                 host.invoke(callback, context.id, context.id, default=1)
@@ -139,8 +145,14 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
                 break
             finally:
                 stream.log_phase = False
+        stream.log_phase = False
     host.contexts.pop(context.id, None)
     host.forget_stream(stream)
+
+
+@functools.cache
+def _end_callbacks(lifecycle: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(c for c in lifecycle if c in END_OF_STREAM)
 
 
 def _log_maps(stream: Stream):

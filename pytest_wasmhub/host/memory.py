@@ -56,10 +56,15 @@ class GuestMemory:
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
-        self._check(store, ptr, size)
+        view = self._view
+        if view is None:  # ``_check`` inlined for the common case: host calls read most
+            self._check(store, ptr, size)
+            view = self._current(store)
+        elif ptr < 0 or size < 0 or ptr + size > view[1]:
+            raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
         if size == 0:
             return b""
-        return ctypes.string_at(self._current(store)[0] + ptr, size)
+        return ctypes.string_at(view[0] + ptr, size)
 
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))

@@ -138,6 +138,13 @@ class Response:
     def header(self, name: str) -> str | None:
         return self.headers.get(name)  # type: ignore[union-attr]
 
+    @classmethod
+    def of(cls, status: int, headers: HeaderMap, body: bytes, trailers: HeaderMap | None) -> Response:
+        """A response of maps the host just built: taken as they are, without the copies of ``__init__``."""
+        response = cls.__new__(cls)
+        response.status, response.headers, response.body, response.trailers = status, headers, body, trailers
+        return response
+
 
 @dataclass
 class UpstreamRequest:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .errors import GuestFailure
-from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_bytes
+from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_bytes, to_text
 
 if TYPE_CHECKING:
     from .contexts import HttpContext
@@ -45,16 +45,25 @@ class CallbackFailed(Exception):
         self.failure = failure
 
 
+_CALLBACK_NAMES = {
+    kind: (f"proxy_on_{kind}_headers", f"proxy_on_{kind}_body", f"proxy_on_{kind}_trailers")
+    for kind in ("request", "response")
+}
+
+
 class Direction:
     """The request or the response as it passes the filter."""
 
+    __slots__ = ("buffer", "complete", "continue_requested", "forwarded_body", "forwarded_headers",
+                 "forwarded_trailers", "headers", "headers_delivered", "headers_open", "held", "in_last_body",
+                 "kind", "late_trailers", "on_body", "on_headers", "on_trailers", "pending", "pending_trailers",
+                 "revoked", "trailers", "waiting_on")  # fmt: skip
+
     def __init__(self, kind: str, headers: HeaderMap, chunks: list[bytes], trailers: HeaderMap | None):
         self.kind = kind
-        self.on_headers = f"proxy_on_{kind}_headers"
-        self.on_body = f"proxy_on_{kind}_body"
-        self.on_trailers = f"proxy_on_{kind}_trailers"
+        self.on_headers, self.on_body, self.on_trailers = _CALLBACK_NAMES[kind]
         self.headers = headers
-        self.pending: deque[bytes] = deque(c for c in chunks if c)
+        self.pending: deque[bytes] = deque([c for c in chunks if c]) if chunks else deque()
         self.pending_trailers = trailers if trailers else None
         self.headers_delivered = False
         # what the module can reach right now (Envoy's request_headers_, request_body_buffer_, ...)
@@ -122,7 +131,7 @@ class Stream:
             if not d.headers_delivered:
                 d.headers_delivered = True
                 d.headers_open = True
-                action = self._callback(d.on_headers, len(d.headers), not d.input_left)
+                action = self._callback(d.on_headers, len(d.headers), 0 if d.input_left else 1)
                 if self._interrupted(d):
                     return not self.ended
                 if action in HEADERS_CONTINUE or self._take_continue(d):
@@ -139,7 +148,7 @@ class Stream:
                     return not self.ended
                 d.in_last_body = end
                 try:
-                    action = self._callback(d.on_body, len(d.buffer), end)
+                    action = self._callback(d.on_body, len(d.buffer), 1 if end else 0)
                 finally:
                     d.in_last_body = False
                 if self._interrupted(d):
@@ -178,12 +187,19 @@ class Stream:
         return self.ended or d.complete or (d is not self.request and d is not self.response)
 
     def _callback(self, name: str, *args: int) -> int:
-        for d in (self.request, self.response):
-            if d is not None:
-                d.revoked = False
-        value = self.host.invoke(name, self.context.id, self.context.id, *map(int, args), default=CONTINUE)
-        if self.host.vm is not None and self.host.vm.has(name):
-            self.result.actions.append((name, value))
+        self.request.revoked = False
+        if self.response is not None:
+            self.response.revoked = False
+        host = self.host
+        vm = host.vm
+        if vm is not None and vm.has(name):
+            value = host.invoke(name, self.context.id, self.context.id, *args, default=CONTINUE)
+            if host.vm is not None and host.vm.has(name):
+                self.result.actions.append((name, value))
+        elif host.vm_failure is not None:
+            raise CallbackFailed(host.vm_failure)
+        else:  # Envoy skips a callback the module does not export: the filter continues
+            value = CONTINUE
         self.apply_deferred()
         return value
 
@@ -191,6 +207,14 @@ class Stream:
         """Act on what the module asked for during the callback that just returned."""
         if self.ended:
             return
+        request, response = self.request, self.response
+        if (
+            self.local_response is None
+            and not self.close_requested
+            and not request.continue_requested
+            and (response is None or not response.continue_requested)
+        ):
+            return  # the common case: nothing was asked for
         if self.local_response is not None:
             reply, self.local_response = self.local_response, None
             self._send_local_reply(reply)
@@ -248,7 +272,8 @@ class Stream:
     def _check_length(self, d: Direction) -> None:
         """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
         HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
-        declared = d.forwarded_headers.get("content-length") if d.forwarded_headers else None
+        found = d.forwarded_headers.get_first(b"content-length") if d.forwarded_headers else None
+        declared = None if found is None else to_text(found)
         if declared is not None and declared.isdigit() and int(declared) != len(d.forwarded_body):
             self.host.report_problem(
                 "length_mismatch",
@@ -271,13 +296,14 @@ class Stream:
         assert d is not None
         self._check_length(d)
         headers = d.forwarded_headers or HeaderMap()
-        status = int(headers.get(":status") or 0)
-        client_headers = HeaderMap([(k, v) for k, v in headers.pairs if k != b":status"])
-        head = self.request.headers.get(":method") == "HEAD"
+        status = int(to_text(headers.get_first(b":status") or b"") or 0)
+        client_headers = HeaderMap()
+        client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]
+        head = self.request.headers.get_first(b":method") == b"HEAD"
         _frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
         # the codec sends no body in answer to HEAD, whoever wrote one (a local reply keeps its length)
         body = b"" if head else bytes(d.forwarded_body)
-        self.result.response = Response(status, client_headers, body, d.forwarded_trailers)
+        self.result.response = Response.of(status, client_headers, body, d.forwarded_trailers)
         self.ended = True
 
     # endings ---------------------------------------------------------------------------------------
@@ -408,10 +434,10 @@ def request_direction(
 
 
 def response_direction(reply: Response, chunk_size: int | None) -> Direction:
-    headers = HeaderMap([(":status", str(reply.status))])
+    headers = HeaderMap()
     given = reply.headers if isinstance(reply.headers, HeaderMap) else HeaderMap(reply.headers)
-    headers.pairs += given.pairs
-    if b"content-length" not in [k for k, _ in headers.pairs] and reply.trailers is None:
+    headers.pairs = [(b":status", str(reply.status).encode()), *given.pairs]
+    if reply.trailers is None and headers.get_first(b"content-length") is None:
         headers.add(b"content-length", str(len(reply.body)).encode())
     trailers = reply.trailers if isinstance(reply.trailers, HeaderMap) or reply.trailers is None else None
     return Direction("response", headers, split(reply.body, chunk_size), trailers)
@@ -433,9 +459,9 @@ def _frame(headers: HeaderMap, head: bool, has_body: bool) -> None:
     """What Envoy's HTTP/1 codec adds to response headers that do not say how the body is framed
     (measured on 1.40): ``content-length: 0`` when the response ends with its headers, else (a body, or
     any answer to HEAD) ``transfer-encoding: chunked``."""
-    names = {k for k, _ in headers.pairs}
-    if b"content-length" in names or b"transfer-encoding" in names:
-        return
+    for k, _ in headers.pairs:
+        if k == b"content-length" or k == b"transfer-encoding":
+            return
     if head or has_body:
         headers.add(b"transfer-encoding", b"chunked")
     else:

@@ -43,6 +43,18 @@ class CallRecord:
         return f"{self.seq:5d} {'  ' * self.depth}{arrow} {self.name}({args}){ctx} = {result}{notes}"
 
 
+class Unrecorded:
+    """What a host call annotates while recording is off: its decoded arguments and notes go nowhere."""
+
+    __slots__ = ("args", "failure", "name", "notes", "within")
+
+    def __init__(self, name: str, within: str | None) -> None:
+        self.name, self.within = name, within
+        self.args: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.failure: str | None = None
+
+
 class Trace:
     """Every record since the host started (or the last ``clear``); ``limit`` keeps only the newest."""
 
@@ -60,6 +72,10 @@ class Trace:
             if self.limit is not None and len(self.records) > 2 * self.limit:
                 del self.records[: len(self.records) - self.limit]
         return record
+
+    def skip(self) -> None:
+        """A call that is not recorded still takes its number."""
+        self._seq += 1
 
     def next_seq(self) -> int:
         return self._seq + 1

@@ -119,9 +119,8 @@ class Vm:
     ) -> int | None:
         """Call export ``name``; raise ``CallFailed`` for a trap, a restricted call or a spent budget."""
         func = self.functions[name]
-        top = self.depth == 0
-        if top:
-            self._refill()
+        if self.depth == 0:  # a top-level callback gets a fresh budget
+            set_fuel(self.handle, UNLIMITED_FUEL if self.fuel is None else self.fuel)
         saved = self.restriction
         if restriction is not None:
             self.restriction = restriction
@@ -138,9 +137,6 @@ class Vm:
             self.depth -= 1
             self.restriction = saved
             self.memory.forget()
-
-    def _refill(self) -> None:
-        set_fuel(self.handle, self.fuel if self.fuel is not None else UNLIMITED_FUEL)  # one callback's budget
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..trace import UNAVAILABLE, CallRecord
+from ..trace import UNAVAILABLE, CallRecord, Unrecorded
 
 if TYPE_CHECKING:
     from ..contexts import Context
@@ -59,7 +59,9 @@ class Call:
 
     __slots__ = ("context", "host", "record", "store")
 
-    def __init__(self, host: ProxyWasmHost, store: Storelike, record: CallRecord, context: Context | None):
+    def __init__(
+        self, host: ProxyWasmHost, store: Storelike, record: CallRecord | Unrecorded, context: Context | None
+    ):
         self.host = host
         self.store = store
         self.record = record

@@ -15,7 +15,8 @@ from ..contexts import HttpContext
 from ..messages import HeaderMap
 from .base import Call, env_function
 
-_MAX_MAP_TYPE = max(MapType)
+_MAX_MAP_TYPE = int(max(MapType))
+_MAP_NAMES = {int(m): m.name for m in MapType}  # by number: MapType(n) costs more than the whole lookup
 _REQUEST_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_REQUEST_TRAILERS)
 _HEADER_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_RESPONSE_HEADERS)
 _TRAILER_MAPS = (MapType.HTTP_REQUEST_TRAILERS, MapType.HTTP_RESPONSE_TRAILERS)
@@ -25,7 +26,7 @@ _CALLOUT_MAPS = (MapType.HTTP_CALL_RESPONSE_HEADERS, MapType.HTTP_CALL_RESPONSE_
 
 def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
     """The map the call addresses, or None when it is not available to this callback."""
-    kind = MapType(map_type)
+    kind = int(map_type)  # compares and hashes like its MapType
     if kind in _GRPC_MAPS:
         root = call.host.root_of(call.context)
         delivery = None if root is None else root.grpc
@@ -66,10 +67,11 @@ def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
 
 
 def _map_or_none(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
-    call.note(map=MapType(map_type).name)
+    name = _MAP_NAMES[map_type]
+    call.note(map=name)
     found = find_map(call, map_type, mutable=mutable)
     if found is None:
-        call.unavailable(f"{MapType(map_type).name} is not available here")
+        call.unavailable(f"{name} is not available here")
     return found
 
 
