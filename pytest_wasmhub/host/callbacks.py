@@ -27,13 +27,16 @@ VALID_BOOLS = frozenset({0, 1})
 END_OF_STREAM = ("proxy_on_log", "proxy_on_done", "proxy_on_delete")
 
 
+# callback -> the results the ABI allows it (one lookup for every callback the host makes)
+VALID_RESULTS = {
+    **dict.fromkeys(ACTION_CALLBACKS, VALID_ACTIONS),
+    **dict.fromkeys(BOOL_CALLBACKS, VALID_BOOLS),
+}
+
+
 def valid_results(callback: str) -> frozenset[int] | None:
     """The results the ABI allows for ``callback``; None when it returns nothing the host interprets."""
-    if callback in ACTION_CALLBACKS:
-        return VALID_ACTIONS
-    if callback in BOOL_CALLBACKS:
-        return VALID_BOOLS
-    return None
+    return VALID_RESULTS.get(callback)
 
 
 def describe_result(callback: str, value: int | None) -> str | None:

@@ -43,6 +43,7 @@ except (ImportError, AttributeError):  # another wasmtime-py layout: use the pub
     _FAST = False
 
 _U32 = 0xFFFFFFFF
+_UNSIGNED = _U32.__and__  # an i32's bits as an unsigned number
 Handle = Any  # fast: the int address of a store's context; fallback: the wasmtime Store or Caller
 
 
@@ -134,11 +135,21 @@ class ExportCaller:
 
 
 def set_fuel(handle: Handle, fuel: int) -> None:
-    """``store.set_fuel(fuel)``, without the wrapper (called before every top-level callback)."""
-    if not _FAST:
-        handle.set_fuel(fuel)
-        return
-    error = _set_fuel(handle, fuel)
+    """``store.set_fuel(fuel)``, without the wrapper."""
+    raise_error(refuel(handle, fuel))
+
+
+def _refuel_slowly(handle: Handle, fuel: int) -> None:
+    handle.set_fuel(fuel)
+
+
+# ``refuel(handle, fuel)`` sets the fuel and returns an error for ``raise_error`` (None: none); fast, the C
+# entry point itself, with no Python frame (it runs before every top-level callback)
+refuel: Callable[[Handle, int], Any] = _set_fuel if _FAST else _refuel_slowly
+
+
+def raise_error(error: Any) -> None:
+    """Raise what a C entry point returned as its error, if anything."""
     if error:
         raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
 
@@ -147,7 +158,7 @@ def set_fuel(handle: Handle, fuel: int) -> None:
 
 _pending: BaseException | None = None  # the exception a host function raised, until the call returns
 # each defined import by its number, until wasmtime finalizes the definition (its linker and stores are gone)
-_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool]] = {}
+_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool, int | None]] = {}
 _numbers = iter(range(1, 1 << 62))
 
 
@@ -162,15 +173,15 @@ def _raise_pending() -> None:
 def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
     """The trampoline of every host function: ``function(handle, *ints)``, handle of the calling store."""
     global _pending
-    function, i32_params, result, view, all_i32 = _entries[env or 0]
+    function, i32_params, result, view, all_i32, handle = _entries[env or 0]
     try:
         slots = view.from_address(values)
         raw = slots[0 : len(i32_params) * _SLOT : _SLOT]
         if all_i32:
-            args = [v & _U32 for v in raw]
+            value = function(handle or _caller_context(caller), *map(_UNSIGNED, raw))  # no Python frame
         else:
             args = [v & _U32 if small else v for v, small in zip(raw, i32_params, strict=True)]
-        value = function(_caller_context(caller), *args)
+            value = function(handle or _caller_context(caller), *args)
         if result is not None:
             slots[0] = value if result == "i64" else value & _U32  # the guest reads the low half of an i32
         return 0
@@ -192,9 +203,12 @@ def define_import(
     name: str,
     func_type: wasmtime.FuncType,
     function: Callable[..., Any],
+    store: wasmtime.Store | None = None,
 ) -> None:
     """Define ``module.name`` in ``linker`` as ``function(handle, *ints)``, ``handle`` the calling
-    store's (see ``store_handle``); i32 arguments arrive unsigned."""
+    store's (see ``store_handle``); i32 arguments arrive unsigned. With ``store``, the one store the
+    linker instantiates into, the handle is known in advance: a caller's context is its store's
+    context (both are the store's inner pointer in wasmtime's C API), and asking costs an FFI call."""
     params, results = _simple(func_type.params), _simple(func_type.results)
     if not _FAST or params is None or results is None or len(results) > 1:  # through wasmtime-py
         small = tuple(str(t) == "i32" for t in func_type.params)
@@ -208,9 +222,10 @@ def define_import(
         linker.define_func(module, name, func_type, through_wasmtime, access_caller=True)
         return
     index = next(_numbers)
+    handle = None if store is None else store_handle(store)
     view = c_int64 * (max(len(params), len(results), 1) * _SLOT)
     i32_params = tuple(t == "i32" for t in params)
-    _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params))
+    _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params), handle)
     module_bytes, name_bytes = module.encode(), name.encode()
     error = _wasmtime_linker_define_func_unchecked(
         linker.ptr(), module_bytes, len(module_bytes), name_bytes, len(name_bytes), func_type.ptr(),

@@ -18,7 +18,7 @@ from pytest_wasmhub.module import ModuleError, WasmModule, compile_wat
 from pytest_wasmhub.wasm_binary import WasmFormatError, parse
 
 from . import grpc, lifecycle
-from .callbacks import describe_result, valid_results
+from .callbacks import END_OF_STREAM, VALID_RESULTS, describe_result
 from .clock import ManualClock
 from .codes import LogLevel, Status
 from .connection import Connection, echo, open_connection
@@ -107,6 +107,7 @@ class ProxyWasmHost:
         self.faults = Faults()
         # runtime state
         self.dispatcher = Dispatcher(self, self.profile, version)
+        self.end_of_stream = tuple(c for c in self.profile.http_lifecycle if c in END_OF_STREAM)
         self._arity = {
             n: len(s.params) for n, s in {**self.abi.callbacks, **self.profile.extra_callbacks}.items()
         }
@@ -332,7 +333,7 @@ class ProxyWasmHost:
         if record is not None:
             record.result = value
             record.result_name = describe_result(name, value)
-        allowed = valid_results(name)
+        allowed = VALID_RESULTS.get(name)
         if allowed is not None and value not in allowed:
             if record is not None:
                 record.notes.append(INVALID_RESULT)

@@ -110,7 +110,7 @@ class Dispatcher:
             is_wasi = self.profile.is_wasi_module(imp.module)
             function = (WASI_FUNCTIONS if is_wasi else ENV_FUNCTIONS).get(imp.name)
             binding = Binding(imp.module, imp.name, signature, function, is_wasi)
-            define_import(linker, imp.module, imp.name, func_type(signature), self._entry(binding))
+            define_import(linker, imp.module, imp.name, func_type(signature), self._entry(binding), store)
             linked.add((imp.module, imp.name))
         return linker
 
@@ -137,7 +137,8 @@ class Dispatcher:
     def dispatch(self, caller: Handle, binding: Binding, args: tuple[int, ...]) -> Any:
         host = self.host
         vm = host.vm
-        vm.memory.forget()  # the guest ran since the host last looked at its memory
+        vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
+        context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``, inlined
         trace = host.trace
         if trace.enabled:
             record: CallRecord | Unrecorded = trace.add(
@@ -146,7 +147,7 @@ class Dispatcher:
                     binding.kind,
                     binding.name,
                     dict(zip(binding.arg_names, args, strict=True)),
-                    context_id=host.effective_context_id or host.current_context_id,
+                    context_id=context_id,
                     within=host.current_callback,
                     depth=vm.depth,
                 )
@@ -160,38 +161,42 @@ class Dispatcher:
             record.failure = f"restricted during {restriction[0]}"
             host.report_problem(RESTRICTED, f"{binding.module}.{binding.name} called during {restriction[0]}")
             raise RestrictedCallError(f"{binding.module}.{binding.name}", restriction[0])
-        injected = None
         if host.faults.rules:
             injected = host.faults.take(
                 binding.name,
                 host.current_callback,
                 lambda status: envoy_can_return(host, caller, binding.name, args, status),
             )
-        if injected is not None:
-            record.notes.append(INJECTED)
-            return self._done(record, binding, injected)
-        if binding.function is None:
+            if injected is not None:
+                record.notes.append(INJECTED)
+                return _done(record, binding, injected)
+        function = binding.function
+        if function is None:
             record.notes.append(UNIMPLEMENTED)
             host.report_problem(UNIMPLEMENTED, f"{binding.module}.{binding.name}")
-            return self._done(record, binding, binding.failure_result)
-        call = Call(host, caller, record, host.context_for_call())
+            return _done(record, binding, binding.failure_result)
+        context = None if context_id is None else host.contexts.get(context_id)
         try:
-            result = binding.function.func(call, *args)
+            result = function.func(Call(host, caller, record, context), *args)
         except GuestMemoryError as exc:
             record.args["memory_error"] = str(exc)
             result = binding.memory_error
-        return self._done(record, binding, result)
-
-    @staticmethod
-    def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:
         if result is None:
             return None
-        value = int(result)
         if type(record) is Unrecorded:
-            return value
-        record.result = value
-        record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
+            return int(result)
+        return _done(record, binding, result)
+
+
+def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:
+    if result is None:
+        return None
+    value = int(result)
+    if type(record) is Unrecorded:
         return value
+    record.result = value
+    record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
+    return value
 
 
 def _errno_name(value: int) -> str:

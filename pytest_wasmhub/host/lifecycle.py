@@ -7,14 +7,12 @@ of each stream, and shutdown (``proxy_on_done``, then ``proxy_on_delete`` now or
 from __future__ import annotations
 
 import contextlib
-import functools
 from typing import TYPE_CHECKING
 
 import wasmtime
 
 from pytest_wasmhub.abi import load_abi
 
-from .callbacks import END_OF_STREAM
 from .codes import MapType
 from .contexts import RootContext
 from .errors import ModuleLoadError, StartError
@@ -132,7 +130,7 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
     if context.id in host.contexts and host.vm_failure is None:
         exported = host.vm.functions
         maps_made = False
-        for callback in _end_callbacks(host.profile.http_lifecycle):
+        for callback in host.end_of_stream:
             if callback not in exported and host.vm_failure is None:
                 continue  # what ``invoke`` does for a callback the module does not export, in short
             if not maps_made:  # only a callback reads them
@@ -148,11 +146,6 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
         stream.log_phase = False
     host.contexts.pop(context.id, None)
     host.forget_stream(stream)
-
-
-@functools.cache
-def _end_callbacks(lifecycle: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(c for c in lifecycle if c in END_OF_STREAM)
 
 
 def _log_maps(stream: Stream):

@@ -28,23 +28,29 @@ class GuestMemory:
         self._memory = memory  # None: the module has none, and Envoy crashes at its first host call
         self._ref: Any = None if memory is None else memory_ref(memory)
         self._allocate = allocate
-        # (address, size) of linear memory, read once per host call: it changes only when the guest runs
-        # (memory.grow), so ``forget`` is called whenever control returns from the guest
-        self._view: tuple[int, int] | None = None
+        # linear memory as a memoryview, looked up once per host call: it changes only when the guest
+        # runs (memory.grow), so whoever lets the guest run sets ``view`` to None (see ``forget``)
+        self.view: memoryview | None = None
+        self._mapped: tuple[int, int, memoryview] | None = None  # (address, size, view) last made
 
     def forget(self) -> None:
         """The guest ran: linear memory may have grown or moved since it was last looked at."""
-        self._view = None
+        self.view = None
 
-    def _current(self, store: Storelike) -> tuple[int, int]:
-        view = self._view
+    def _current(self, store: Storelike) -> memoryview:
+        view = self.view
         if view is None:
-            # two FFI calls, where Memory.read/write also build a new ctypes array type for every access
-            view = self._view = memory_view(store, self._ref)
+            # two FFI calls; a new view only when memory moved or grew (building one costs more)
+            base, size = memory_view(store, self._ref)
+            mapped = self._mapped
+            if mapped is None or mapped[0] != base or mapped[1] != size:
+                array = (ctypes.c_ubyte * size).from_address(base) if size else bytearray()
+                mapped = self._mapped = (base, size, memoryview(array).cast("B"))
+            view = self.view = mapped[2]
         return view
 
     def size(self, store: Storelike) -> int:
-        return 0 if self._memory is None else self._current(store)[1]
+        return 0 if self._memory is None else len(self._current(store))
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
         if self._memory is None:
@@ -52,24 +58,23 @@ class GuestMemory:
                 "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
                 "host call that passes data"
             )
-        if ptr < 0 or size < 0 or ptr + size > self._current(store)[1]:
+        if ptr < 0 or size < 0 or ptr + size > len(self._current(store)):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
-        view = self._view
-        if view is None:  # ``_check`` inlined for the common case: host calls read most
-            self._check(store, ptr, size)
+        view = self.view
+        if view is None:
+            if self._memory is None:
+                self._check(store, ptr, size)  # raises
             view = self._current(store)
-        elif ptr < 0 or size < 0 or ptr + size > view[1]:
+        if ptr < 0 or size < 0 or ptr + size > len(view):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
-        if size == 0:
-            return b""
-        return ctypes.string_at(view[0] + ptr, size)
+        return view[ptr : ptr + size].tobytes()
 
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))
         if data:
-            ctypes.memmove(self._current(store)[0] + ptr, bytes(data), len(data))
+            self._current(store)[ptr : ptr + len(data)] = data
 
     def read_u32(self, store: Storelike, ptr: int) -> int:
         return struct.unpack("<I", self.read(store, ptr, 4))[0]
@@ -83,7 +88,7 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
-        self._view = None  # the allocator ran guest code
+        self.view = None  # the allocator ran guest code
         if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr

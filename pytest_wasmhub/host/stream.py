@@ -64,7 +64,7 @@ class Direction:
         self.on_headers, self.on_body, self.on_trailers = _CALLBACK_NAMES[kind]
         self.headers = headers
         self.pending: deque[bytes] = deque([c for c in chunks if c]) if chunks else deque()
-        self.pending_trailers = trailers if trailers else None
+        self.pending_trailers = trailers if trailers is not None and trailers.pairs else None
         self.headers_delivered = False
         # what the module can reach right now (Envoy's request_headers_, request_body_buffer_, ...)
         self.headers_open = False
@@ -111,29 +111,25 @@ class Stream:
     def run(self) -> None:
         """Move the stream forward until it completes or waits on the module."""
         while not self.ended:
-            if not self._step():
-                break
-
-    def _step(self) -> bool:
-        direction = self.response if self.response is not None else self.request
-        if direction.complete:
-            if direction is self.request:
-                self._call_upstream()
-                return True
-            self._deliver_response()
-            return False
-        if direction.waiting_on is not None:
-            return False
-        return self._advance(direction)
+            direction = self.response if self.response is not None else self.request
+            if direction.complete:
+                if direction is self.request:
+                    self._call_upstream()
+                    continue
+                self._deliver_response()
+                return
+            if direction.waiting_on is not None or not self._advance(direction):
+                return
 
     def _advance(self, d: Direction) -> bool:
         try:
             if not d.headers_delivered:
                 d.headers_delivered = True
                 d.headers_open = True
-                action = self._callback(d.on_headers, len(d.headers), 0 if d.input_left else 1)
-                if self._interrupted(d):
-                    return not self.ended
+                ends = not d.pending and d.pending_trailers is None
+                action = self._callback(d.on_headers, len(d.headers.pairs), 1 if ends else 0)
+                if self.ended or d.complete or (d is not self.request and d is not self.response):
+                    return not self.ended  # the callback ended the stream or replaced this direction
                 if action in HEADERS_CONTINUE or self._take_continue(d):
                     self._forward_headers(d)
                 else:
@@ -192,9 +188,9 @@ class Stream:
             self.response.revoked = False
         host = self.host
         vm = host.vm
-        if vm is not None and vm.has(name):
+        if vm is not None and name in vm.functions:
             value = host.invoke(name, self.context.id, self.context.id, *args, default=CONTINUE)
-            if host.vm is not None and host.vm.has(name):
+            if host.vm is vm or (host.vm is not None and name in host.vm.functions):
                 self.result.actions.append((name, value))
         elif host.vm_failure is not None:
             raise CallbackFailed(host.vm_failure)
@@ -248,7 +244,7 @@ class Stream:
     def _forward_headers(self, d: Direction) -> None:
         d.forwarded_headers = d.headers.copy()
         d.headers_open = False
-        if not d.input_left:
+        if not d.pending and d.pending_trailers is None:
             d.complete = True
 
     def _forward_body(self, d: Direction, end: bool) -> None:
@@ -272,9 +268,11 @@ class Stream:
     def _check_length(self, d: Direction) -> None:
         """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
         HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
-        found = d.forwarded_headers.get_first(b"content-length") if d.forwarded_headers else None
-        declared = None if found is None else to_text(found)
-        if declared is not None and declared.isdigit() and int(declared) != len(d.forwarded_body):
+        found = None if d.forwarded_headers is None else d.forwarded_headers.get_first(b"content-length")
+        if found is None:
+            return
+        declared = to_text(found)
+        if declared.isdigit() and int(declared) != len(d.forwarded_body):
             self.host.report_problem(
                 "length_mismatch",
                 f"the {d.kind} body is {len(d.forwarded_body)} bytes but content-length says {declared}",
@@ -284,7 +282,9 @@ class Stream:
         req = self.request
         self._check_length(req)
         sent = UpstreamRequest(
-            req.forwarded_headers or HeaderMap(), bytes(req.forwarded_body), req.forwarded_trailers
+            req.forwarded_headers if req.forwarded_headers is not None else HeaderMap(),
+            bytes(req.forwarded_body),
+            req.forwarded_trailers,
         )
         self.result.upstream_request = sent
         reply = self.upstream(sent)
@@ -295,7 +295,7 @@ class Stream:
         d = self.response
         assert d is not None
         self._check_length(d)
-        headers = d.forwarded_headers or HeaderMap()
+        headers = d.forwarded_headers if d.forwarded_headers is not None else HeaderMap()
         status = int(to_text(headers.get_first(b":status") or b"") or 0)
         client_headers = HeaderMap()
         client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]

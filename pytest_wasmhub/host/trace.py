@@ -82,6 +82,8 @@ class Trace:
 
     def since(self, seq: int) -> list[CallRecord]:
         """Records numbered ``seq`` or later (``seq`` from ``next_seq()`` before an operation)."""
+        if not self.records or self.records[-1].seq < seq:
+            return []
         start = bisect.bisect_left(self.records, seq, key=lambda r: r.seq)
         return self.records[start:]
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, set_fuel, store_handle
+from .fastcall import ExportCaller, raise_error, refuel, store_handle
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -120,7 +120,9 @@ class Vm:
         """Call export ``name``; raise ``CallFailed`` for a trap, a restricted call or a spent budget."""
         func = self.functions[name]
         if self.depth == 0:  # a top-level callback gets a fresh budget
-            set_fuel(self.handle, UNLIMITED_FUEL if self.fuel is None else self.fuel)
+            error = refuel(self.handle, UNLIMITED_FUEL if self.fuel is None else self.fuel)
+            if error:
+                raise_error(error)
         saved = self.restriction
         if restriction is not None:
             self.restriction = restriction
@@ -136,7 +138,7 @@ class Vm:
         finally:
             self.depth -= 1
             self.restriction = saved
-            self.memory.forget()
+            self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:

@@ -57,7 +57,7 @@ class Call:
     """One host call in progress: the host, the guest memory through the calling store, the context
     the call acts for, and the trace record to annotate with decoded arguments."""
 
-    __slots__ = ("context", "host", "record", "store")
+    __slots__ = ("context", "host", "memory", "record", "store")
 
     def __init__(
         self, host: ProxyWasmHost, store: Storelike, record: CallRecord | Unrecorded, context: Context | None
@@ -66,25 +66,26 @@ class Call:
         self.store = store
         self.record = record
         self.context = context
+        self.memory = host.vm.memory
 
     # guest memory
     def read(self, ptr: int, size: int) -> bytes:
-        return self.host.vm.memory.read(self.store, ptr, size)
+        return self.memory.read(self.store, ptr, size)
 
     def read_text(self, ptr: int, size: int) -> str:
         return self.read(ptr, size).decode("utf-8", errors="replace")
 
     def write(self, ptr: int, data: bytes) -> None:
-        self.host.vm.memory.write(self.store, ptr, data)
+        self.memory.write(self.store, ptr, data)
 
     def write_u32(self, ptr: int, value: int) -> None:
-        self.host.vm.memory.write_u32(self.store, ptr, value)
+        self.memory.write_u32(self.store, ptr, value)
 
     def write_u64(self, ptr: int, value: int) -> None:
-        self.host.vm.memory.write_u64(self.store, ptr, value)
+        self.memory.write_u64(self.store, ptr, value)
 
     def give(self, data: bytes, ptr_ptr: int, size_ptr: int) -> None:
-        self.host.vm.memory.give(self.store, data, ptr_ptr, size_ptr)
+        self.memory.give(self.store, data, ptr_ptr, size_ptr)
 
     # the record
     def note(self, **decoded: Any) -> None:
