@@ -26,8 +26,9 @@ import wasmtime
 from pytest_wasmhub.host.fastcall import (
     ExportCaller,
     define_import,
+    memory_address,
     memory_ref,
-    memory_view,
+    memory_size,
     set_fuel,
     store_handle,
 )
@@ -48,9 +49,12 @@ def build(path: Path) -> tuple[int, dict[str, ExportCaller], list[bytes]]:
     linker = wasmtime.Linker(ENGINE)
     added: list[bytes] = []
     memory: list[object] = []
+    mapped = [-1, 0]  # linear memory's size and address when last looked at
 
     def add_header(handle: int, _map: int, key: int, key_size: int, value: int, size: int) -> int:
-        base, _ = memory_view(handle, memory[0])
+        if memory_size(handle, memory[0]) != mapped[0]:  # moved or grew (as the host checks)
+            mapped[:] = [memory_size(handle, memory[0]), memory_address(handle, memory[0])]
+        base = mapped[1]
         added.append(ctypes.string_at(base + key, key_size))
         added.append(ctypes.string_at(base + value, size))
         return 0

@@ -31,6 +31,9 @@ try:
     _call_unchecked = _bind("wasmtime_func_call_unchecked", c_void_p, c_void_p, c_void_p, c_void_p, c_size_t,
                             c_void_p)  # fmt: skip
     _set_fuel = _bind("wasmtime_context_set_fuel", c_void_p, c_void_p, c_uint64)
+    _get_fuel = _bind("wasmtime_context_get_fuel", c_void_p, c_void_p, c_void_p)
+    _FUEL = c_uint64()  # the out-parameter of _get_fuel (one thread calls into guests)
+    _FUEL_ADDR = ctypes.addressof(_FUEL)
     _caller_context = _bind("wasmtime_caller_context", c_void_p, c_void_p)
     _memory_data = _bind("wasmtime_memory_data", c_void_p, c_void_p, c_void_p)
     _memory_size = _bind("wasmtime_memory_data_size", c_size_t, c_void_p, c_void_p)
@@ -53,24 +56,27 @@ def _simple(types: Any) -> list[str] | None:
 
 
 def store_handle(store: wasmtime.Store) -> Handle:
-    """What ``ExportCaller.call``, ``set_fuel`` and ``memory_view`` take for ``store`` (stable for its life)."""
+    """What ``ExportCaller.call``, ``set_fuel`` and ``memory_size`` take for ``store`` (stable for its life)."""
     if not _FAST:
         return store
     return ctypes.cast(store._context(), c_void_p).value
 
 
 def memory_ref(memory: wasmtime.Memory) -> Any:
-    """What ``memory_view`` takes for ``memory`` (the memory object must stay alive)."""
+    """What ``memory_size`` and ``memory_address`` take for ``memory`` (which must stay alive)."""
     return ctypes.addressof(memory._memory) if _FAST else memory
 
 
-def memory_view(handle: Handle, memory: Any) -> tuple[int, int]:
-    """(address, size) of linear memory now; the address moves only when the guest runs."""
+def memory_size(handle: Handle, memory: Any) -> int:
+    """The size of linear memory now, in bytes."""
+    return _memory_size(handle, memory) if _FAST else memory.data_len(handle)
+
+
+def memory_address(handle: Handle, memory: Any) -> int:
+    """Where linear memory is now; it moves only when it grows (so only when its size changes)."""
     if not _FAST:
-        size = memory.data_len(handle)
-        return (ctypes.addressof(memory.data_ptr(handle).contents) if size else 0), size
-    size = _memory_size(handle, memory)
-    return (_memory_data(handle, memory) or 0) if size else 0, size
+        return ctypes.addressof(memory.data_ptr(handle).contents)
+    return _memory_data(handle, memory) or 0
 
 
 class ExportCaller:
@@ -146,6 +152,14 @@ def _refuel_slowly(handle: Handle, fuel: int) -> None:
 # ``refuel(handle, fuel)`` sets the fuel and returns an error for ``raise_error`` (None: none); fast, the C
 # entry point itself, with no Python frame (it runs before every top-level callback)
 refuel: Callable[[Handle, int], Any] = _set_fuel if _FAST else _refuel_slowly
+
+
+def get_fuel(handle: Handle) -> int:
+    """``store.get_fuel()``, without the wrapper (read after every recorded callback)."""
+    if not _FAST:
+        return handle.get_fuel()
+    raise_error(_get_fuel(handle, _FUEL_ADDR))
+    return _FUEL.value
 
 
 def raise_error(error: Any) -> None:

@@ -125,12 +125,34 @@ class Dispatcher:
         # the import's definition outlives the host in wasmtime's registry until its linker and stores
         # are gone; a weak reference lets a closed host be collected (and with it, the definition)
         dispatcher = weakref.ref(self)
+        name, memory_error = binding.name, binding.memory_error
+        implementation = binding.function.func if binding.function is not None else None
 
         def entry(caller: Handle, *args: int) -> Any:  # i32 arguments arrive unsigned (fastcall)
             live = dispatcher()
             if live is None:
                 raise RuntimeError(f"{binding.module}.{binding.name} called after its host was closed")
-            return live.dispatch(caller, binding, args)
+            host = live.host
+            vm = host.vm
+            if (
+                host.trace.enabled
+                or vm.restriction is not None
+                or host.faults.rules
+                or implementation is None
+            ):
+                return live.dispatch(caller, binding, args)
+            # the common case, recording off and nothing to check: ``dispatch`` in short
+            vm.memory.view = None  # the guest ran since the host last looked at its memory
+            host.trace.skip()
+            context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``
+            context = None if context_id is None else host.contexts.get(context_id)
+            try:
+                result = implementation(
+                    Call(host, caller, Unrecorded(name, host.current_callback), context), *args
+                )
+            except GuestMemoryError:
+                result = memory_error
+            return None if result is None else int(result)
 
         return entry
 

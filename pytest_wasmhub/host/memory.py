@@ -16,7 +16,7 @@ from typing import Any
 import wasmtime
 
 from .errors import GuestMemoryError, ProxyCrashError
-from .fastcall import Handle, memory_ref, memory_view
+from .fastcall import Handle, memory_address, memory_ref, memory_size
 
 Storelike = Handle  # see fastcall.store_handle
 
@@ -31,7 +31,7 @@ class GuestMemory:
         # linear memory as a memoryview, looked up once per host call: it changes only when the guest
         # runs (memory.grow), so whoever lets the guest run sets ``view`` to None (see ``forget``)
         self.view: memoryview | None = None
-        self._mapped: tuple[int, int, memoryview] | None = None  # (address, size, view) last made
+        self._mapped: tuple[int, memoryview] | None = None  # (size, view) last made
 
     def forget(self) -> None:
         """The guest ran: linear memory may have grown or moved since it was last looked at."""
@@ -40,13 +40,14 @@ class GuestMemory:
     def _current(self, store: Storelike) -> memoryview:
         view = self.view
         if view is None:
-            # two FFI calls; a new view only when memory moved or grew (building one costs more)
-            base, size = memory_view(store, self._ref)
+            # one FFI call: memory moves only when it grows, so the same size means the same place
+            size = memory_size(store, self._ref)
             mapped = self._mapped
-            if mapped is None or mapped[0] != base or mapped[1] != size:
+            if mapped is None or mapped[0] != size:
+                base = memory_address(store, self._ref) if size else 0
                 array = (ctypes.c_ubyte * size).from_address(base) if size else bytearray()
-                mapped = self._mapped = (base, size, memoryview(array).cast("B"))
-            view = self.view = mapped[2]
+                mapped = self._mapped = (size, memoryview(array).cast("B"))
+            view = self.view = mapped[1]
         return view
 
     def size(self, store: Storelike) -> int:

@@ -82,8 +82,15 @@ class Trace:
 
     def since(self, seq: int) -> list[CallRecord]:
         """Records numbered ``seq`` or later (``seq`` from ``next_seq()`` before an operation)."""
-        if not self.records or self.records[-1].seq < seq:
+        records = self.records
+        if not records or records[-1].seq < seq:
             return []
+        # an operation's records are the newest few: walk back from the end before bisecting
+        start, floor = len(records), max(len(records) - 64, 0)
+        while start > floor and records[start - 1].seq >= seq:
+            start -= 1
+        if start == 0 or records[start - 1].seq < seq:
+            return records[start:]
         start = bisect.bisect_left(self.records, seq, key=lambda r: r.seq)
         return self.records[start:]
 

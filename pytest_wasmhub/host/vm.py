@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, raise_error, refuel, store_handle
+from .fastcall import ExportCaller, get_fuel, raise_error, refuel, store_handle
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -143,7 +143,7 @@ class Vm:
     def fuel_used(self) -> int | None:
         if self.fuel is None:
             return None
-        return self.fuel - self.store.get_fuel()
+        return self.fuel - get_fuel(self.handle)
 
     def _failure(self, name: str, trap: wasmtime.Trap, context_id: int | None) -> GuestFailure:
         code = trap.trap_code

@@ -159,7 +159,12 @@ def _edit(
     else:
         data = call.read(*value)
         call.note(key=key, value=data)
-    return _map_or_none(call, map_type, mutable=True), key, data
+    name = _MAP_NAMES[map_type]  # ``_map_or_none``, inlined
+    call.note(map=name)
+    found = find_map(call, map_type, mutable=True)
+    if found is None:
+        call.unavailable(f"{name} is not available here")
+    return found, key, data
 
 
 @env_function()
