@@ -47,7 +47,7 @@ except (ImportError, AttributeError):  # another wasmtime-py layout: use the pub
 
 _U32 = 0xFFFFFFFF
 _UNSIGNED = _U32.__and__  # an i32's bits as an unsigned number
-Handle = Any  # fast: the int address of a store's context; fallback: the wasmtime Store or Caller
+Handle = Any  # fast: the address of a store's context (int or c_void_p); fallback: the Store or Caller
 
 
 def _simple(types: Any) -> list[str] | None:
@@ -59,17 +59,20 @@ def store_handle(store: wasmtime.Store) -> Handle:
     """What ``ExportCaller.call``, ``set_fuel`` and ``memory_size`` take for ``store`` (stable for its life)."""
     if not _FAST:
         return store
-    return ctypes.cast(store._context(), c_void_p).value
+    return ctypes.cast(store._context(), c_void_p)  # a c_void_p passes to C without conversion
 
 
 def memory_ref(memory: wasmtime.Memory) -> Any:
     """What ``memory_size`` and ``memory_address`` take for ``memory`` (which must stay alive)."""
-    return ctypes.addressof(memory._memory) if _FAST else memory
+    return c_void_p(ctypes.addressof(memory._memory)) if _FAST else memory
 
 
-def memory_size(handle: Handle, memory: Any) -> int:
-    """The size of linear memory now, in bytes."""
-    return _memory_size(handle, memory) if _FAST else memory.data_len(handle)
+def _memory_size_slowly(handle: Handle, memory: Any) -> int:
+    return memory.data_len(handle)
+
+
+# ``memory_size(handle, memory)``: the size of linear memory now, in bytes; fast, the C entry point itself
+memory_size: Callable[[Handle, Any], int] = _memory_size if _FAST else _memory_size_slowly
 
 
 def memory_address(handle: Handle, memory: Any) -> int:
@@ -82,7 +85,7 @@ def memory_address(handle: Handle, memory: Any) -> int:
 class ExportCaller:
     """A callable for one exported function: ``caller.call(handle, *ints) -> int | None``."""
 
-    __slots__ = ("_buffers", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
+    __slots__ = ("_buffers", "_count", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
 
     def __init__(self, func: wasmtime.Func, func_type: wasmtime.FuncType) -> None:
         self._func = func
@@ -91,24 +94,27 @@ class ExportCaller:
             self._nparams = len(params)
             self._size = max(len(params), len(results), 1)
             self._kind = results[0] if results else None
-            self._buffers: tuple[int, Any, Any, c_void_p, int] | None = self._new_buffers()
-            self._func_addr = ctypes.addressof(func._func)
+            self._count = c_size_t(self._size)
+            self._buffers: tuple[c_void_p, Any, Any, c_void_p, c_void_p] | None = self._new_buffers()
+            self._func_addr = c_void_p(ctypes.addressof(func._func))
             self.call = self._fast_call
         else:
             self.call = self._slow_call
 
-    def _new_buffers(self) -> tuple[int, Any, Any, c_void_p, int]:
+    def _new_buffers(self) -> tuple[c_void_p, Any, Any, c_void_p, c_void_p]:
         """The value array's address, int views of it (item access on them is far cheaper than on the
         union's fields), and the trap out-parameter."""
         raw = (_RAW * self._size)()
         ints = (c_int64 * (self._size * _SLOT)).from_buffer(raw)  # keeps ``raw`` alive
         trap = c_void_p()
-        return ctypes.addressof(raw), ints, (c_int32 * 1).from_buffer(raw), trap, ctypes.addressof(trap)
+        # addresses as c_void_p objects: ctypes passes them on as they are, where an int is converted
+        return (c_void_p(ctypes.addressof(raw)), ints, (c_int32 * 1).from_buffer(raw), trap,
+                c_void_p(ctypes.addressof(trap)))  # fmt: skip
 
     def _slow_call(self, store: Any, *args: int) -> Any:
         return self._func(store, *args)
 
-    def _fast_call(self, handle: int, *args: int) -> Any:
+    def _fast_call(self, handle: Handle, *args: int) -> Any:
         if len(args) != self._nparams:
             raise wasmtime.WasmtimeError(f"given {len(args)} arguments, the export takes {self._nparams}")
         buffers = self._buffers
@@ -122,7 +128,7 @@ class ExportCaller:
             if args:  # i64 covers i32 too: the guest reads the low half
                 ints[0 : len(args) * _SLOT : _SLOT] = args
             trap.value = None
-            error = _call_unchecked(handle, self._func_addr, raw, self._size, trap_addr)
+            error = _call_unchecked(handle, self._func_addr, raw, self._count, trap_addr)
             if error:
                 _raise_pending()
                 raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))

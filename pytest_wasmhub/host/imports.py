@@ -143,13 +143,11 @@ class Dispatcher:
                 return live.dispatch(caller, binding, args)
             # the common case, recording off and nothing to check: ``dispatch`` in short
             vm.memory.view = None  # the guest ran since the host last looked at its memory
-            host.trace.skip()
+            host.trace.seq += 1  # numbered, not recorded
             context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``
             context = None if context_id is None else host.contexts.get(context_id)
             try:
-                result = implementation(
-                    Call(host, caller, Unrecorded(name, host.current_callback), context), *args
-                )
+                result = implementation(Call(host, caller, None, context, name, host.current_callback), *args)
             except GuestMemoryError:
                 result = memory_error
             return None if result is None else int(result)
@@ -199,7 +197,9 @@ class Dispatcher:
             return _done(record, binding, binding.failure_result)
         context = None if context_id is None else host.contexts.get(context_id)
         try:
-            result = function.func(Call(host, caller, record, context), *args)
+            result = function.func(
+                Call(host, caller, record, context, binding.name, host.current_callback), *args
+            )
         except GuestMemoryError as exc:
             record.args["memory_error"] = str(exc)
             result = binding.memory_error

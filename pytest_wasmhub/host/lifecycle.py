@@ -129,13 +129,12 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
     context = stream.context
     if context.id in host.contexts and host.vm_failure is None:
         exported = host.vm.functions
-        maps_made = False
         for callback in host.end_of_stream:
             if callback not in exported and host.vm_failure is None:
                 continue  # what ``invoke`` does for a callback the module does not export, in short
-            if not maps_made:  # only a callback reads them
-                stream.log_maps, maps_made = _log_maps(stream), True
             stream.log_phase = callback == "proxy_on_log"
+            if stream.log_phase:  # the maps are read only in the access-log phase
+                stream.log_maps = _log_maps(stream)
             try:
                 host.invoke(callback, context.id, context.id, default=1)
             except CallbackFailed as failed:

@@ -37,9 +37,12 @@ class GuestMemory:
         """The guest ran: linear memory may have grown or moved since it was last looked at."""
         self.view = None
 
-    def _current(self, store: Storelike) -> memoryview:
+    def current(self, store: Storelike) -> memoryview:
+        """Linear memory now (``ProxyCrashError`` for a module without one)."""
         view = self.view
         if view is None:
+            if self._memory is None:
+                self._check(store, 0, 0)  # raises
             # one FFI call: memory moves only when it grows, so the same size means the same place
             size = memory_size(store, self._ref)
             mapped = self._mapped
@@ -51,7 +54,7 @@ class GuestMemory:
         return view
 
     def size(self, store: Storelike) -> int:
-        return 0 if self._memory is None else len(self._current(store))
+        return 0 if self._memory is None else len(self.current(store))
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
         if self._memory is None:
@@ -59,7 +62,7 @@ class GuestMemory:
                 "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
                 "host call that passes data"
             )
-        if ptr < 0 or size < 0 or ptr + size > len(self._current(store)):
+        if ptr < 0 or size < 0 or ptr + size > len(self.current(store)):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
@@ -67,7 +70,7 @@ class GuestMemory:
         if view is None:
             if self._memory is None:
                 self._check(store, ptr, size)  # raises
-            view = self._current(store)
+            view = self.current(store)
         if ptr < 0 or size < 0 or ptr + size > len(view):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
         return view[ptr : ptr + size].tobytes()
@@ -75,7 +78,7 @@ class GuestMemory:
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))
         if data:
-            self._current(store)[ptr : ptr + len(data)] = data
+            self.current(store)[ptr : ptr + len(data)] = data
 
     def read_u32(self, store: Storelike, ptr: int) -> int:
         return struct.unpack("<I", self.read(store, ptr, 4))[0]

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .trace import CallRecord
 
 Text = str | bytes
+_new_object = object.__new__
 
 
 def to_bytes(value: Text | int) -> bytes:
@@ -46,7 +47,9 @@ class HeaderMap:
             ]
 
     def copy(self) -> HeaderMap:
-        return HeaderMap(self)
+        copied = _new_object(HeaderMap)  # without ``__init__``: several maps are copied per stream
+        copied.pairs = self.pairs[:]
+        return copied
 
     # what the ABI needs
     def get_first(self, key: bytes) -> bytes | None:

@@ -32,7 +32,8 @@ def open_stream(
     chunk_size: int | None,
 ) -> Stream:
     """``ProxyWasmHost.start_request``."""
-    host.start()
+    if not host.started:
+        host.start()
     if host.closed:
         raise HostError(f"{host.module_name}: the host is closed")
     if isinstance(body, (list, tuple)):
@@ -40,12 +41,14 @@ def open_stream(
     else:
         chunks = split(to_bytes(body), chunk_size) if body else []
     request_headers = HeaderMap(headers)
-    if chunks and trailers is None and b"content-length" not in dict(request_headers.pairs):
-        request_headers.add(b"content-length", str(sum(map(len, chunks))).encode())
-    if request_headers.get_first(b"x-forwarded-proto") is None:
-        request_headers.add(b"x-forwarded-proto", scheme.encode())
-    if request_headers.get_first(b"x-request-id") is None:
-        request_headers.add(b"x-request-id", request_id())
+    pairs = request_headers.pairs
+    given = bool(pairs)  # none given (the usual case): neither of the two below is there
+    if chunks and trailers is None and b"content-length" not in dict(pairs):
+        pairs.append((b"content-length", str(sum(map(len, chunks))).encode()))
+    if not given or request_headers.get_first(b"x-forwarded-proto") is None:
+        pairs.append((b"x-forwarded-proto", scheme.encode()))
+    if not given or request_headers.get_first(b"x-request-id") is None:
+        pairs.append((b"x-request-id", request_id()))
     trailer_map = HeaderMap(trailers) if trailers is not None else None
     context = HttpContext(host.next_context_id(), host.root.id if host.root else 0)
     direction = request_direction(method, path, authority, scheme, request_headers, chunks, trailer_map)

@@ -63,7 +63,7 @@ class Direction:
         self.kind = kind
         self.on_headers, self.on_body, self.on_trailers = _CALLBACK_NAMES[kind]
         self.headers = headers
-        self.pending: deque[bytes] = deque([c for c in chunks if c]) if chunks else deque()
+        self.pending: deque[bytes] = deque(filter(None, chunks))  # empty chunks carry nothing
         self.pending_trailers = trailers if trailers is not None and trailers.pairs else None
         self.headers_delivered = False
         # what the module can reach right now (Envoy's request_headers_, request_body_buffer_, ...)
@@ -137,7 +137,7 @@ class Stream:
                 return True
             if d.pending:
                 chunk = d.pending.popleft()
-                end = not d.input_left
+                end = not d.pending and d.pending_trailers is None
                 d.buffer = (d.buffer or bytearray()) + chunk
                 if d.held and len(d.buffer) > self.host.options.buffer_limit_bytes:
                     self._buffer_overflow(d)  # Envoy adds data to a held buffer before the callback
@@ -147,8 +147,8 @@ class Stream:
                     action = self._callback(d.on_body, len(d.buffer), 1 if end else 0)
                 finally:
                     d.in_last_body = False
-                if self._interrupted(d):
-                    return not self.ended
+                if self.ended or d.complete or (d is not self.request and d is not self.response):
+                    return not self.ended  # ``_interrupted``, inlined
                 if action == CONTINUE or self._take_continue(d):
                     self._forward_body(d, end)
                 elif action in BUFFER_ACTIONS:
@@ -196,7 +196,14 @@ class Stream:
             raise CallbackFailed(host.vm_failure)
         else:  # Envoy skips a callback the module does not export: the filter continues
             value = CONTINUE
-        self.apply_deferred()
+        response = self.response
+        if (
+            self.local_response is not None
+            or self.close_requested
+            or self.request.continue_requested
+            or (response is not None and response.continue_requested)
+        ):
+            self.apply_deferred()  # something was asked for
         return value
 
     def apply_deferred(self) -> None:
@@ -426,9 +433,13 @@ def request_direction(
     trailers: HeaderMap | None,
 ) -> Direction:
     first = HeaderMap()
+    text = str  # the usual type: encoded here, without a call of ``to_bytes`` each
     first.pairs = [
-        (b":authority", to_bytes(authority)), (b":path", to_bytes(path)),
-        (b":method", to_bytes(method)), (b":scheme", to_bytes(scheme)), *headers.pairs,
+        (b":authority", authority.encode("utf-8", "surrogateescape") if type(authority) is text else to_bytes(authority)),
+        (b":path", path.encode("utf-8", "surrogateescape") if type(path) is text else to_bytes(path)),
+        (b":method", method.encode("utf-8", "surrogateescape") if type(method) is text else to_bytes(method)),
+        (b":scheme", scheme.encode("utf-8", "surrogateescape") if type(scheme) is text else to_bytes(scheme)),
+        *headers.pairs,
     ]  # fmt: skip
     return Direction("request", first, body, trailers)
 

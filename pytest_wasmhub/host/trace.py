@@ -61,12 +61,12 @@ class Trace:
     def __init__(self, limit: int | None = None) -> None:
         self.records: list[CallRecord] = []
         self.limit = limit
-        self._seq = 0
+        self.seq = 0  # the number of the last call numbered (recorded or not)
         self.enabled = True
 
     def add(self, record: CallRecord) -> CallRecord:
-        self._seq += 1
-        record.seq = self._seq
+        self.seq += 1
+        record.seq = self.seq
         if self.enabled:
             self.records.append(record)
             if self.limit is not None and len(self.records) > 2 * self.limit:
@@ -75,10 +75,10 @@ class Trace:
 
     def skip(self) -> None:
         """A call that is not recorded still takes its number."""
-        self._seq += 1
+        self.seq += 1
 
     def next_seq(self) -> int:
-        return self._seq + 1
+        return self.seq + 1
 
     def since(self, seq: int) -> list[CallRecord]:
         """Records numbered ``seq`` or later (``seq`` from ``next_seq()`` before an operation)."""

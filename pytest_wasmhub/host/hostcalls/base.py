@@ -57,22 +57,32 @@ class Call:
     """One host call in progress: the host, the guest memory through the calling store, the context
     the call acts for, and the trace record to annotate with decoded arguments."""
 
-    __slots__ = ("context", "host", "memory", "record", "store")
+    __slots__ = ("context", "host", "memory", "name", "record", "store", "within")
 
     def __init__(
-        self, host: ProxyWasmHost, store: Storelike, record: CallRecord | Unrecorded, context: Context | None
+        self,
+        host: ProxyWasmHost,
+        store: Storelike,
+        record: CallRecord | Unrecorded | None,
+        context: Context | None,
+        name: str,
+        within: str | None,
     ):
         self.host = host
         self.store = store
-        self.record = record
+        self.record = record  # None: recording is off, and nothing reads the notes
         self.context = context
         self.memory = host.vm.memory
+        self.name = name  # the host function
+        self.within = within  # the callback it was called from
 
     # guest memory
     def read(self, ptr: int, size: int) -> bytes:
         view = self.memory.view
-        if view is None or ptr < 0 or size < 0 or ptr + size > len(view):
-            return self.memory.read(self.store, ptr, size)  # looks memory up, or raises
+        if view is None:
+            view = self.memory.current(self.store)
+        if ptr < 0 or size < 0 or ptr + size > len(view):
+            return self.memory.read(self.store, ptr, size)  # raises
         return view[ptr : ptr + size].tobytes()  # ``GuestMemory.read`` in short: most host calls read
 
     def read_text(self, ptr: int, size: int) -> str:
@@ -92,10 +102,12 @@ class Call:
 
     # the record
     def note(self, **decoded: Any) -> None:
-        self.record.args.update(decoded)
+        if self.record is not None:
+            self.record.args.update(decoded)
 
     def unavailable(self, what: str) -> None:
         """The call asks for something this callback does not have (the host returns an error)."""
-        self.record.notes.append(UNAVAILABLE)
-        self.record.args["unavailable"] = what
-        self.host.report_problem(UNAVAILABLE, f"{self.record.name}: {what}")
+        if self.record is not None:
+            self.record.notes.append(UNAVAILABLE)
+            self.record.args["unavailable"] = what
+        self.host.report_problem(UNAVAILABLE, f"{self.name}: {what}")
