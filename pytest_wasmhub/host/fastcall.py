@@ -164,7 +164,9 @@ def get_fuel(handle: Handle) -> int:
     """``store.get_fuel()``, without the wrapper (read after every recorded callback)."""
     if not _FAST:
         return handle.get_fuel()
-    raise_error(_get_fuel(handle, _FUEL_ADDR))
+    error = _get_fuel(handle, _FUEL_ADDR)
+    if error:
+        raise_error(error)
     return _FUEL.value
 
 

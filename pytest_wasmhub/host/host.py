@@ -451,7 +451,11 @@ class ProxyWasmHost:
 
     def settle(self) -> None:
         if not self._queue_events and not self.pending_http_calls and not self.pending_grpc_calls:
-            self._pump_streams()  # nothing to deliver: the first round of the loop below, in short
+            # nothing to deliver: the first round of the loop below, in short (``_pump_streams``)
+            for stream in self.open_streams[:]:
+                if not stream.ended:
+                    stream.apply_deferred()
+                    stream.run()
             return
         for _ in range(MAX_SETTLE_ROUNDS):
             progressed = False

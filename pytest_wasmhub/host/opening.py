@@ -54,7 +54,7 @@ def open_stream(
     direction = request_direction(method, path, authority, scheme, request_headers, chunks, trailer_map)
     stream = Stream(host, context, direction, _upstream(host, upstream))
     context.stream = stream
-    stream.trace_mark, stream.log_mark = host.trace.next_seq(), len(host.logs)
+    stream.trace_mark, stream.log_mark = host.trace.seq + 1, len(host.logs)  # ``next_seq()``
     if host.vm_failure is not None and not host.recover():
         stream.bypass() if host.policy.bypasses_later_streams else stream.fail_closed()
         return stream

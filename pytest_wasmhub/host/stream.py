@@ -13,6 +13,7 @@ returns, as Envoy defers them (``addAfterVmCallAction``).
 
 from __future__ import annotations
 
+import functools
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -44,6 +45,9 @@ class CallbackFailed(Exception):
         super().__init__(failure.describe())
         self.failure = failure
 
+
+# an empty HeaderMap without running ``__init__`` (a few are made per stream): set ``pairs`` next
+_new_map = functools.partial(object.__new__, HeaderMap)
 
 _CALLBACK_NAMES = {
     kind: (f"proxy_on_{kind}_headers", f"proxy_on_{kind}_body", f"proxy_on_{kind}_trailers")
@@ -304,7 +308,7 @@ class Stream:
         self._check_length(d)
         headers = d.forwarded_headers if d.forwarded_headers is not None else HeaderMap()
         status = int(to_text(headers.get_first(b":status") or b"") or 0)
-        client_headers = HeaderMap()
+        client_headers = _new_map()
         client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]
         head = self.request.headers.get_first(b":method") == b"HEAD"
         _frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
@@ -432,7 +436,7 @@ def request_direction(
     body: list[bytes],
     trailers: HeaderMap | None,
 ) -> Direction:
-    first = HeaderMap()
+    first = _new_map()
     text = str  # the usual type: encoded here, without a call of ``to_bytes`` each
     first.pairs = [
         (b":authority", authority.encode("utf-8", "surrogateescape") if type(authority) is text else to_bytes(authority)),
@@ -445,7 +449,7 @@ def request_direction(
 
 
 def response_direction(reply: Response, chunk_size: int | None) -> Direction:
-    headers = HeaderMap()
+    headers = _new_map()
     given = reply.headers if isinstance(reply.headers, HeaderMap) else HeaderMap(reply.headers)
     headers.pairs = [(b":status", str(reply.status).encode()), *given.pairs]
     if reply.trailers is None and headers.get_first(b"content-length") is None:

@@ -20,7 +20,7 @@ UNAVAILABLE = "unavailable"  # the call targets something that does not exist in
 INVALID_RESULT = "invalid_result"  # a callback returned a value outside the ABI's set
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ each: a trace holds up to 2 x trace_limit of them
 class CallRecord:
     seq: int
     kind: str
