@@ -253,7 +253,9 @@ class Stream:
 
     # forwarding ------------------------------------------------------------------------------------
     def _forward_headers(self, d: Direction) -> None:
-        d.forwarded_headers = d.headers.copy()
+        # the map itself, not a copy: once forwarded, the module cannot reach it again (headers_open is
+        # never set back), and the host only reads it
+        d.forwarded_headers = d.headers
         d.headers_open = False
         if not d.pending and d.pending_trailers is None:
             d.complete = True
