@@ -127,7 +127,7 @@ class ExportCaller:
         try:
             if args:  # i64 covers i32 too: the guest reads the low half
                 ints[0 : len(args) * _SLOT : _SLOT] = args
-            trap.value = None
+            # ``trap`` is None here: it is reset whenever one arrives
             error = _call_unchecked(handle, self._func_addr, raw, self._count, trap_addr)
             if error:
                 _raise_pending()
@@ -182,6 +182,9 @@ _pending: BaseException | None = None  # the exception a host function raised, u
 # each defined import by its number, until wasmtime finalizes the definition (its linker and stores are gone)
 _entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool, int | None]] = {}
 _numbers = iter(range(1, 1 << 62))
+_VIEW_SLOTS = 16  # a host function with at most this many values gets the one shared view type
+_VIEW = c_int64 * (_VIEW_SLOTS * _SLOT) if _FAST else None
+_views: dict[int, Any] = {}  # the address of a values array -> a _VIEW of it
 
 
 def _raise_pending() -> None:
@@ -197,7 +200,14 @@ def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
     global _pending
     function, i32_params, result, view, all_i32, handle = _entries[env or 0]
     try:
-        slots = view.from_address(values)
+        # wasmtime passes the values in the same few places: an int view of one is made once
+        slots = _views.get(values) if view is _VIEW else None
+        if slots is None:
+            slots = view.from_address(values)
+            if view is _VIEW:
+                if len(_views) >= 64:
+                    _views.clear()
+                _views[values] = slots
         raw = slots[0 : len(i32_params) * _SLOT : _SLOT]
         if all_i32:
             value = function(handle or _caller_context(caller), *map(_UNSIGNED, raw))  # no Python frame
@@ -245,7 +255,8 @@ def define_import(
         return
     index = next(_numbers)
     handle = None if store is None else store_handle(store)
-    view = c_int64 * (max(len(params), len(results), 1) * _SLOT)
+    slots = max(len(params), len(results), 1)
+    view = _VIEW if slots <= _VIEW_SLOTS else c_int64 * (slots * _SLOT)  # only ``slots`` are ever read
     i32_params = tuple(t == "i32" for t in params)
     _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params), handle)
     module_bytes, name_bytes = module.encode(), name.encode()
