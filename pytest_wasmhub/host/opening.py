@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .contexts import HttpContext
+from .directions import request_direction, split
 from .errors import HostError
 from .messages import HeaderMap, Response, UpstreamRequest, to_bytes
-from .stream import CallbackFailed, Stream, request_direction, split
+from .stream import CallbackFailed, Stream
 
 if TYPE_CHECKING:
     from .host import ProxyWasmHost
