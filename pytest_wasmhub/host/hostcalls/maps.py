@@ -155,8 +155,12 @@ def _edit(
     key = call.read(key_ptr, key_size)
     data = b"" if value is None else call.read(*value)
     name = _MAP_NAMES[map_type]  # ``_map_or_none``, inlined
-    if call.record is not None:  # notes only for a record (three calls saved per edit otherwise)
-        call.note(key=key, **({} if value is None else {"value": data}), map=name)
+    if call.record is None:
+        pass  # recording off: nothing to note
+    elif value is None:
+        call.note(key=key, map=name)
+    else:
+        call.note(key=key, value=data, map=name)
     found = find_map(call, map_type, mutable=True)
     if found is None:
         call.unavailable(f"{name} is not available here")
