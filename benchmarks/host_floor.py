@@ -9,6 +9,10 @@ response header callbacks, ``proxy_on_done`` (``proxy_on_log`` / ``proxy_on_dele
 each after a fuel refill as the host does. Host calls are served by a function that only reads its
 key and value from guest memory and appends them to a list (what ``proxy_add_header_map_value`` must
 do at least); other imports return 0. Prints numbers only; nothing is asserted.
+
+``--engine`` also runs the host itself on a module that exports no stream callback at all: no guest code
+runs, so that figure is the stream engine's own cost (building the request and the result, the state
+machine, the end of the stream), the other part of a stream's time next to the floor.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import ctypes
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +41,8 @@ from pytest_wasmhub.host.vm import ENGINE, UNLIMITED_FUEL
 from pytest_wasmhub.module import compile_wat
 
 ROOT = Path(__file__).resolve().parents[1]
+NO_CALLBACKS = """(module (memory (export "memory") 1) (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024)))"""
 kept: list[object] = []  # the stores and memories whose handles are in use
 CALLBACKS = ("proxy_on_context_create", "proxy_on_request_headers", "proxy_on_response_headers",
              "proxy_on_log", "proxy_on_done", "proxy_on_delete")  # fmt: skip
@@ -112,6 +119,7 @@ def main() -> int:
     parser.add_argument("--module", default=str(ROOT / "examples" / "add_header.wat"))
     parser.add_argument("--streams", type=int, default=20000)
     parser.add_argument("--instructions", action="store_true", help="also count instructions (valgrind)")
+    parser.add_argument("--engine", action="store_true", help="also the host on a module with no callbacks")
     parser.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)  # the callgrind child
     args = parser.parse_args()
     rate = run(Path(args.module), args.streams)
@@ -120,6 +128,21 @@ def main() -> int:
     print(f"floor (bare fastcall loop): {rate:10.0f} stream lifecycles/s ({1e6 / rate:.1f} us each)")
     if args.instructions:
         print(f"floor: {instructions(Path(args.module)):10d} instructions per stream lifecycle (callgrind)")
+    if args.engine:
+        import host_streams  # next to this script
+
+        with tempfile.TemporaryDirectory() as workdir:
+            empty = Path(workdir) / "no_callbacks.wat"
+            empty.write_text(NO_CALLBACKS)
+            engine = host_streams.host_rate(empty, args.streams, trace=False)
+            print(
+                f"host, no callbacks exported:  {engine:10.0f} stream lifecycles/s ({1e6 / engine:.1f} us each)"
+            )
+            if args.instructions:
+                count = host_streams.host_instructions(empty, trace=False)
+                print(
+                    f"host, no callbacks exported: {count:10d} instructions per stream lifecycle (callgrind)"
+                )
     return 0
 
 
