@@ -22,28 +22,30 @@ ACTION_CALLBACKS = frozenset(
 BOOL_CALLBACKS = frozenset({"proxy_on_vm_start", "proxy_on_configure", "proxy_on_done"})
 
 VALID_ACTIONS = frozenset(int(a) for a in Action)
+_ACTION_NAMES = {int(a): a.name for a in Action}
 VALID_BOOLS = frozenset({0, 1})
 
 END_OF_STREAM = ("proxy_on_log", "proxy_on_done", "proxy_on_delete")
 
 
+# callback -> the results the ABI allows it (one lookup for every callback the host makes)
+VALID_RESULTS = {
+    **dict.fromkeys(ACTION_CALLBACKS, VALID_ACTIONS),
+    **dict.fromkeys(BOOL_CALLBACKS, VALID_BOOLS),
+}
+
+
 def valid_results(callback: str) -> frozenset[int] | None:
     """The results the ABI allows for ``callback``; None when it returns nothing the host interprets."""
-    if callback in ACTION_CALLBACKS:
-        return VALID_ACTIONS
-    if callback in BOOL_CALLBACKS:
-        return VALID_BOOLS
-    return None
+    return VALID_RESULTS.get(callback)
 
 
 def describe_result(callback: str, value: int | None) -> str | None:
     if value is None:
         return None
     if callback in ACTION_CALLBACKS:
-        try:
-            return Action(value).name
-        except ValueError:
-            return f"{value} (not an action)"
+        name = _ACTION_NAMES.get(value)
+        return f"{value} (not an action)" if name is None else name
     if callback in BOOL_CALLBACKS:
         return {0: "false", 1: "true"}.get(value, f"{value} (not a boolean)")
     return None

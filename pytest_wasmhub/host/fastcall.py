@@ -1,33 +1,44 @@
 """Calls across the guest boundary without wasmtime-py's per-call boxing, which costs several times more
 than the guest code of a small callback (measured: 8 us per export call and 8 us per host call through
-the public API's fastest path, 2.6 and 2 us here).
+the public API's fastest path; about 1.3 and 1.5 us here, most of it ctypes itself).
 
 Every proxy-wasm export and import takes and returns only i32/i64, so values go straight through
 wasmtime's "unchecked" C entry points: one ``wasmtime_val_raw_t`` array holds the arguments and then the
-results. A Python exception in a host function travels as wasmtime-py's own does: it is kept, the guest
-traps, and the exception is raised again once the call into the guest returns. Falls back to the public
-API when the installed wasmtime package's internals differ from what this expects."""
+results. The entry points are bound a second time with plain ``c_void_p`` arguments, so a call passes
+Python ints (a store is its context's address, a "handle") instead of building ctypes pointer objects.
+A Python exception in a host function travels as wasmtime-py's own does: it is kept, the guest traps,
+and the exception is raised again once the call into the guest returns. Falls back to the public API
+(a handle is then the Store or Caller itself) when the installed wasmtime package's internals differ.
+"""
 
 from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from ctypes import POINTER, byref
+from ctypes import POINTER, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
 
 import wasmtime
 
 try:
     from wasmtime import _ffi as ffi
-    from wasmtime._bindings import (
-        _wasmtime_context_set_fuel,
-        _wasmtime_func_call_unchecked,
-        _wasmtime_linker_define_func_unchecked,
-    )
+    from wasmtime._bindings import _wasmtime_linker_define_func_unchecked
     from wasmtime._func import maybe_raise_last_exn
 
+    def _bind(name: str, restype: Any, *argtypes: Any) -> Any:
+        return ctypes.CFUNCTYPE(restype, *argtypes)((name, ffi.dll))
+
+    _call_unchecked = _bind("wasmtime_func_call_unchecked", c_void_p, c_void_p, c_void_p, c_void_p, c_size_t,
+                            c_void_p)  # fmt: skip
+    _set_fuel = _bind("wasmtime_context_set_fuel", c_void_p, c_void_p, c_uint64)
+    _get_fuel = _bind("wasmtime_context_get_fuel", c_void_p, c_void_p, c_void_p)
+    _FUEL = c_uint64()  # the out-parameter of _get_fuel (one thread calls into guests)
+    _FUEL_ADDR = ctypes.addressof(_FUEL)
+    _caller_context = _bind("wasmtime_caller_context", c_void_p, c_void_p)
+    _memory_data = _bind("wasmtime_memory_data", c_void_p, c_void_p, c_void_p)
+    _memory_size = _bind("wasmtime_memory_data_size", c_size_t, c_void_p, c_void_p)
     _RAW = ffi.wasmtime_val_raw_t
-    _TRAP_PTR = POINTER(ffi.wasm_trap_t)
+    _SLOT = ctypes.sizeof(_RAW) // 8  # int64 words per value slot (a slot also fits a v128)
     _CALLBACK = ffi.wasmtime_func_unchecked_callback_t
     _FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
     _FAST = True
@@ -35,6 +46,8 @@ except (ImportError, AttributeError):  # another wasmtime-py layout: use the pub
     _FAST = False
 
 _U32 = 0xFFFFFFFF
+_UNSIGNED = _U32.__and__  # an i32's bits as an unsigned number
+Handle = Any  # fast: the address of a store's context (int or c_void_p); fallback: the Store or Caller
 
 
 def _simple(types: Any) -> list[str] | None:
@@ -42,10 +55,37 @@ def _simple(types: Any) -> list[str] | None:
     return names if all(t in ("i32", "i64") for t in names) else None
 
 
-class ExportCaller:
-    """A callable for one exported function: ``caller.call(store, *ints) -> int | None``."""
+def store_handle(store: wasmtime.Store) -> Handle:
+    """What ``ExportCaller.call``, ``set_fuel`` and ``memory_size`` take for ``store`` (stable for its life)."""
+    if not _FAST:
+        return store
+    return ctypes.cast(store._context(), c_void_p)  # a c_void_p passes to C without conversion
 
-    __slots__ = ("_buffer", "_busy", "_func", "_func_ref", "_i64_result", "_nparams", "_size", "call")
+
+def memory_ref(memory: wasmtime.Memory) -> Any:
+    """What ``memory_size`` and ``memory_address`` take for ``memory`` (which must stay alive)."""
+    return c_void_p(ctypes.addressof(memory._memory)) if _FAST else memory
+
+
+def _memory_size_slowly(handle: Handle, memory: Any) -> int:
+    return memory.data_len(handle)
+
+
+# ``memory_size(handle, memory)``: the size of linear memory now, in bytes; fast, the C entry point itself
+memory_size: Callable[[Handle, Any], int] = _memory_size if _FAST else _memory_size_slowly
+
+
+def memory_address(handle: Handle, memory: Any) -> int:
+    """Where linear memory is now; it moves only when it grows (so only when its size changes)."""
+    if not _FAST:
+        return ctypes.addressof(memory.data_ptr(handle).contents)
+    return _memory_data(handle, memory) or 0
+
+
+class ExportCaller:
+    """A callable for one exported function: ``caller.call(handle, *ints) -> int | None``."""
+
+    __slots__ = ("_buffers", "_count", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
 
     def __init__(self, func: wasmtime.Func, func_type: wasmtime.FuncType) -> None:
         self._func = func
@@ -53,64 +93,98 @@ class ExportCaller:
         if _FAST and params is not None and results is not None and len(results) <= 1:
             self._nparams = len(params)
             self._size = max(len(params), len(results), 1)
-            self._i64_result = results == ["i64"] if results else None
-            self._buffer = (_RAW * self._size)()
-            self._busy = False
-            self._func_ref = byref(func._func)
+            self._kind = results[0] if results else None
+            self._count = c_size_t(self._size)
+            self._buffers: tuple[c_void_p, Any, Any, c_void_p, c_void_p] | None = self._new_buffers()
+            self._func_addr = c_void_p(ctypes.addressof(func._func))
             self.call = self._fast_call
         else:
             self.call = self._slow_call
 
+    def _new_buffers(self) -> tuple[c_void_p, Any, Any, c_void_p, c_void_p]:
+        """The value array's address, int views of it (item access on them is far cheaper than on the
+        union's fields), and the trap out-parameter."""
+        raw = (_RAW * self._size)()
+        ints = (c_int64 * (self._size * _SLOT)).from_buffer(raw)  # keeps ``raw`` alive
+        trap = c_void_p()
+        # addresses as c_void_p objects: ctypes passes them on as they are, where an int is converted
+        return (c_void_p(ctypes.addressof(raw)), ints, (c_int32 * 1).from_buffer(raw), trap,
+                c_void_p(ctypes.addressof(trap)))  # fmt: skip
+
     def _slow_call(self, store: Any, *args: int) -> Any:
         return self._func(store, *args)
 
-    def _fast_call(self, store: Any, *args: int) -> Any:
+    def _fast_call(self, handle: Handle, *args: int) -> Any:
         if len(args) != self._nparams:
             raise wasmtime.WasmtimeError(f"given {len(args)} arguments, the export takes {self._nparams}")
-        # a host call may call this export again (an allocator during a host call): then a fresh buffer
-        own = not self._busy
-        buffer = self._buffer if own else (_RAW * self._size)()
-        for slot, value in zip(
-            buffer, args, strict=False
-        ):  # i64 covers i32 too: the guest reads the low half
-            slot.i64 = value
-        trap = _TRAP_PTR()
-        self._busy = True
+        buffers = self._buffers
+        own = buffers is not None
+        if own:
+            self._buffers = None  # taken: a host call that calls this export again (the allocator)
+        else:  # gets fresh ones
+            buffers = self._new_buffers()
+        raw, ints, i32, trap, trap_addr = buffers
         try:
-            error = _wasmtime_func_call_unchecked(
-                store._context(), self._func_ref, buffer, self._size, byref(trap)
-            )
+            if args:  # i64 covers i32 too: the guest reads the low half
+                ints[0 : len(args) * _SLOT : _SLOT] = args
+            # ``trap`` is None here: it is reset whenever one arrives
+            error = _call_unchecked(handle, self._func_addr, raw, self._count, trap_addr)
+            if error:
+                _raise_pending()
+                raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
+            if trap.value:
+                failure = wasmtime.Trap._from_ptr(ctypes.cast(trap.value, POINTER(ffi.wasm_trap_t)))
+                trap.value = None
+                _raise_pending()
+                raise failure
+            kind = self._kind
+            if kind is None:
+                return None
+            return ints[0] if kind == "i64" else i32[0]
         finally:
             if own:
-                self._busy = False
-        if error:
-            _raise_pending()
-            raise wasmtime.WasmtimeError._from_ptr(error)
-        if trap:
-            failure = wasmtime.Trap._from_ptr(trap)
-            _raise_pending()
-            raise failure
-        if self._i64_result is None:
-            return None
-        return buffer[0].i64 if self._i64_result else buffer[0].i32
+                self._buffers = buffers
 
 
-def set_fuel(store: wasmtime.Store, fuel: int) -> None:
-    """``store.set_fuel(fuel)``, without the wrapper (called before every top-level callback)."""
+def set_fuel(handle: Handle, fuel: int) -> None:
+    """``store.set_fuel(fuel)``, without the wrapper."""
+    raise_error(refuel(handle, fuel))
+
+
+def _refuel_slowly(handle: Handle, fuel: int) -> None:
+    handle.set_fuel(fuel)
+
+
+# ``refuel(handle, fuel)`` sets the fuel and returns an error for ``raise_error`` (None: none); fast, the C
+# entry point itself, with no Python frame (it runs before every top-level callback)
+refuel: Callable[[Handle, int], Any] = _set_fuel if _FAST else _refuel_slowly
+
+
+def get_fuel(handle: Handle) -> int:
+    """``store.get_fuel()``, without the wrapper (read after every recorded callback)."""
     if not _FAST:
-        store.set_fuel(fuel)
-        return
-    error = _wasmtime_context_set_fuel(store._context(), fuel)
+        return handle.get_fuel()
+    error = _get_fuel(handle, _FUEL_ADDR)
     if error:
-        raise wasmtime.WasmtimeError._from_ptr(error)
+        raise_error(error)
+    return _FUEL.value
+
+
+def raise_error(error: Any) -> None:
+    """Raise what a C entry point returned as its error, if anything."""
+    if error:
+        raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
 
 
 # --- host functions ----------------------------------------------------------------------------------
 
 _pending: BaseException | None = None  # the exception a host function raised, until the call returns
 # each defined import by its number, until wasmtime finalizes the definition (its linker and stores are gone)
-_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], bool | None]] = {}
+_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool, int | None]] = {}
 _numbers = iter(range(1, 1 << 62))
+_VIEW_SLOTS = 16  # a host function with at most this many values gets the one shared view type
+_VIEW = c_int64 * (_VIEW_SLOTS * _SLOT) if _FAST else None
+_views: dict[int, Any] = {}  # the address of a values array -> a _VIEW of it
 
 
 def _raise_pending() -> None:
@@ -121,28 +195,37 @@ def _raise_pending() -> None:
     maybe_raise_last_exn()  # one from a function wasmtime-py's own trampoline ran
 
 
-def _dispatch(env: int | None, caller_ptr: Any, values: Any, _count: int) -> int:
+def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
+    """The trampoline of every host function: ``function(handle, *ints)``, handle of the calling store."""
     global _pending
-    function, i32_params, i64_result = _entries[env or 0]
-    caller = wasmtime.Caller(caller_ptr)
+    function, i32_params, result, view, all_i32, handle = _entries[env or 0]
     try:
-        args = [values[i].i32 & _U32 if small else values[i].i64 for i, small in enumerate(i32_params)]
-        result = function(caller, *args)
-        if i64_result is not None:
-            if i64_result:
-                values[0].i64 = result
-            else:
-                values[0].i32 = result
+        # wasmtime passes the values in the same few places: an int view of one is made once
+        slots = _views.get(values) if view is _VIEW else None
+        if slots is None:
+            slots = view.from_address(values)
+            if view is _VIEW:
+                if len(_views) >= 64:
+                    _views.clear()
+                _views[values] = slots
+        raw = slots[0 : len(i32_params) * _SLOT : _SLOT]
+        if all_i32:
+            value = function(handle or _caller_context(caller), *map(_UNSIGNED, raw))  # no Python frame
+        else:
+            args = [v & _U32 if small else v for v, small in zip(raw, i32_params, strict=True)]
+            value = function(handle or _caller_context(caller), *args)
+        if result is not None:
+            slots[0] = value if result == "i64" else value & _U32  # the guest reads the low half of an i32
         return 0
     except BaseException as exc:  # re-raised after the guest call, as wasmtime-py does
         _pending = exc
         return ctypes.cast(wasmtime.Trap("python exception")._consume(), ctypes.c_void_p).value or 0
-    finally:
-        caller._invalidate()
 
 
 if _FAST:
-    _CALLBACK_FN = _CALLBACK(_dispatch)
+    # bound with plain ints for arguments (see the module docstring), then typed as wasmtime-py declares it
+    _RAW_DISPATCH = ctypes.CFUNCTYPE(c_size_t, c_void_p, c_void_p, c_void_p, c_size_t)(_dispatch)
+    _CALLBACK_FN = ctypes.cast(_RAW_DISPATCH, _CALLBACK)
     _FORGET = _FINALIZER(lambda env: _entries.pop(env or 0, None))
 
 
@@ -152,14 +235,30 @@ def define_import(
     name: str,
     func_type: wasmtime.FuncType,
     function: Callable[..., Any],
+    store: wasmtime.Store | None = None,
 ) -> None:
-    """Define ``module.name`` in ``linker`` as ``function(caller, *ints)``; i32 arguments arrive unsigned."""
+    """Define ``module.name`` in ``linker`` as ``function(handle, *ints)``, ``handle`` the calling
+    store's (see ``store_handle``); i32 arguments arrive unsigned. With ``store``, the one store the
+    linker instantiates into, the handle is known in advance: a caller's context is its store's
+    context (both are the store's inner pointer in wasmtime's C API), and asking costs an FFI call."""
     params, results = _simple(func_type.params), _simple(func_type.results)
-    if not _FAST or params is None or results is None or len(results) > 1:
-        linker.define_func(module, name, func_type, function, access_caller=True)
+    if not _FAST or params is None or results is None or len(results) > 1:  # through wasmtime-py
+        small = tuple(str(t) == "i32" for t in func_type.params)
+
+        def through_wasmtime(caller: wasmtime.Caller, *args: Any) -> Any:
+            unsigned = [v & _U32 if s and isinstance(v, int) else v for v, s in zip(args, small, strict=True)]
+            return function(
+                caller if not _FAST else ctypes.cast(caller._context(), c_void_p).value, *unsigned
+            )
+
+        linker.define_func(module, name, func_type, through_wasmtime, access_caller=True)
         return
     index = next(_numbers)
-    _entries[index] = (function, tuple(t == "i32" for t in params), (results == ["i64"]) if results else None)
+    handle = None if store is None else store_handle(store)
+    slots = max(len(params), len(results), 1)
+    view = _VIEW if slots <= _VIEW_SLOTS else c_int64 * (slots * _SLOT)  # only ``slots`` are ever read
+    i32_params = tuple(t == "i32" for t in params)
+    _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params), handle)
     module_bytes, name_bytes = module.encode(), name.encode()
     error = _wasmtime_linker_define_func_unchecked(
         linker.ptr(), module_bytes, len(module_bytes), name_bytes, len(name_bytes), func_type.ptr(),

@@ -8,7 +8,6 @@ print(host.trace.format())   # every callback and host call, with decoded argume
 
 from __future__ import annotations
 
-import random
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
@@ -19,11 +18,11 @@ from pytest_wasmhub.module import ModuleError, WasmModule, compile_wat
 from pytest_wasmhub.wasm_binary import WasmFormatError, parse
 
 from . import grpc, lifecycle
-from .callbacks import describe_result, valid_results
+from .callbacks import END_OF_STREAM, VALID_RESULTS, describe_result
 from .clock import ManualClock
 from .codes import LogLevel, Status
 from .connection import Connection, echo, open_connection
-from .contexts import Context, HttpContext, RootContext
+from .contexts import Context, RootContext
 from .errors import GuestFailure, GuestMemoryError, HostError, ModuleLoadError, StartError
 from .faults import Faults, Injection
 from .grpc import GrpcCall, GrpcReply
@@ -32,11 +31,12 @@ from .logs import LogRecord, Logs
 from .memory import GuestMemory, Storelike
 from .messages import HeaderMap, HttpCall, Response, StreamResult, UpstreamRequest, to_bytes
 from .metrics import Metrics
+from .opening import open_stream
 from .options import HostOptions
 from .policy import FailurePolicy
 from .properties import Properties
 from .shared import SharedData, SharedQueues
-from .stream import CallbackFailed, Stream, request_direction, split
+from .stream import CallbackFailed, Stream
 from .trace import CALLBACK, INVALID_RESULT, CallRecord, Trace
 from .vm import ALLOCATOR_RESTRICTION, CallFailed, Vm
 
@@ -107,6 +107,7 @@ class ProxyWasmHost:
         self.faults = Faults()
         # runtime state
         self.dispatcher = Dispatcher(self, self.profile, version)
+        self.end_of_stream = tuple(c for c in self.profile.http_lifecycle if c in END_OF_STREAM)
         self._arity = {
             n: len(s.params) for n, s in {**self.abi.callbacks, **self.profile.extra_callbacks}.items()
         }
@@ -125,7 +126,7 @@ class ProxyWasmHost:
         self.pending_grpc_calls: dict[int, GrpcCall] = {}
         self._next_http_call = 1
         self._queue_events: deque[tuple[int, int]] = deque()
-        self._streams: list[Stream] = []
+        self.open_streams: list[Stream] = []
         self._after_callback: list[Callable[[], None]] = []
         self.started = False
         self.closed = False
@@ -145,14 +146,14 @@ class ProxyWasmHost:
                 self._record_failure(exc.failure)
             raise
         self.started = True
-        self._settle()
+        self.settle()
         return self
 
     def close(self) -> None:
         """End open streams, then shut the root context down (``proxy_on_done`` / ``proxy_on_delete``)."""
         if self.closed:
             return
-        for stream in list(self._streams):
+        for stream in list(self.open_streams):
             stream.finish()
         if self.started:
             lifecycle.shut_down(self)
@@ -166,7 +167,7 @@ class ProxyWasmHost:
 
     def reload(self) -> None:
         """Replace a failed VM with a fresh instance (FAIL_RELOAD does this on its own)."""
-        for stream in list(self._streams):
+        for stream in list(self.open_streams):
             stream.finish()
         self.contexts.clear()
         self.root = None
@@ -256,50 +257,11 @@ class ProxyWasmHost:
         (a ``Response`` or a function of the ``UpstreamRequest``). Like Envoy's connection manager, the
         host adds ``x-forwarded-proto`` and ``x-request-id`` before the module sees the request.
         """
-        self.start()
-        if self.closed:
-            raise HostError(f"{self.module_name}: the host is closed")
-        chunks = (
-            [to_bytes(c) for c in body]
-            if isinstance(body, (list, tuple))
-            else split(to_bytes(body), chunk_size)
+        return open_stream(
+            self, method, path, headers, body, trailers, authority, scheme, upstream, chunk_size
         )
-        request_headers = HeaderMap(headers)
-        if chunks and trailers is None and b"content-length" not in dict(request_headers.pairs):
-            request_headers.add(b"content-length", str(sum(map(len, chunks))).encode())
-        if request_headers.get_first(b"x-forwarded-proto") is None:
-            request_headers.add(b"x-forwarded-proto", scheme.encode())
-        if request_headers.get_first(b"x-request-id") is None:
-            request_headers.add(b"x-request-id", _request_id())
-        trailer_map = HeaderMap(trailers) if trailers is not None else None
-        context = HttpContext(self.next_context_id(), self.root.id if self.root else 0)
-        direction = request_direction(method, path, authority, scheme, request_headers, chunks, trailer_map)
-        stream = Stream(self, context, direction, self._upstream(upstream))
-        context.stream = stream
-        stream.trace_mark, stream.log_mark = self.trace.next_seq(), len(self.logs)
-        if self.vm_failure is not None and not self._recover():
-            stream.bypass() if self.policy.bypasses_later_streams else stream.fail_closed()
-            return stream
-        self.contexts[context.id] = context
-        self._streams.append(stream)
-        try:
-            self.invoke("proxy_on_context_create", context.id, context.id, context.root_id)
-        except CallbackFailed as failed:
-            stream.fail(failed.failure)
-        else:
-            stream.run()
-        self._settle()
-        return stream
 
-    def _upstream(self, upstream: Any) -> Callable[[UpstreamRequest], Response]:
-        chosen = upstream if upstream is not None else self.options.upstream
-        if chosen is None:
-            return lambda request: Response(200)
-        if isinstance(chosen, Response):
-            return lambda request: chosen
-        return chosen
-
-    def _recover(self) -> bool:
+    def recover(self) -> bool:
         """FAIL_RELOAD: a fresh VM once the back-off has passed since the VM last started."""
         if self.policy is not FailurePolicy.FAIL_RELOAD:
             return False
@@ -323,8 +285,11 @@ class ProxyWasmHost:
         stream.result.logs = self.logs[stream.log_mark :]
 
     def forget_stream(self, stream: Stream) -> None:
-        if stream in self._streams:
-            self._streams.remove(stream)
+        streams = self.open_streams
+        if streams and streams[-1] is stream:  # the common case: the stream opened last ends first
+            streams.pop()
+        elif stream in streams:
+            streams.remove(stream)
 
     # calls into the module --------------------------------------------------------------------------
     def invoke(
@@ -341,25 +306,14 @@ class ProxyWasmHost:
             raise CallbackFailed(self.vm_failure)
         vm = self.vm
         assert vm is not None
-        if not vm.has(name):
+        if name not in vm.functions:
             return default
-        args = args[: self._arity.get(name, len(args))]
+        arity = self._arity.get(name)
+        if arity is not None and arity < len(args):
+            args = args[:arity]
         top = vm.depth == 0
-        record = (
-            self.trace.add(
-                CallRecord(
-                    0,
-                    CALLBACK,
-                    name,
-                    {"args": args},
-                    context_id=context_id,
-                    within=None if top else self.current_callback,
-                    depth=vm.depth,
-                )
-            )
-            if self.trace.enabled
-            else None  # recording off: nothing would keep the record
-        )
+        # recording off: nothing would keep the record
+        record = self._callback_record(name, context_id, args, top) if self.trace.enabled else None
         saved = (self.current_callback, self.current_context_id, self.effective_context_id)
         self.current_callback, self.current_context_id = name, context_id
         if top:
@@ -379,19 +333,28 @@ class ProxyWasmHost:
         if record is not None:
             record.result = value
             record.result_name = describe_result(name, value)
-        self._check_result(name, value, record)
-        if top:
-            self._run_after_callback()
-            if len(self.failures) > failures_before and self.vm_failure is not None:
-                raise CallbackFailed(self.vm_failure)  # e.g. the allocator trapped under a host call
-        return value
-
-    def _check_result(self, name: str, value: int | None, record: CallRecord | None) -> None:
-        allowed = valid_results(name)
+        allowed = VALID_RESULTS.get(name)
         if allowed is not None and value not in allowed:
             if record is not None:
                 record.notes.append(INVALID_RESULT)
             self.report_problem(INVALID_RESULT, f"{name} returned {value}; the ABI allows {sorted(allowed)}")
+        if top:
+            if self._after_callback:
+                self._run_after_callback()
+            if len(self.failures) > failures_before and self.vm_failure is not None:
+                raise CallbackFailed(self.vm_failure)  # e.g. the allocator trapped under a host call
+        return value
+
+    def _callback_record(
+        self, name: str, context_id: int | None, args: tuple[int, ...], top: bool
+    ) -> CallRecord:
+        vm = self.vm
+        assert vm is not None
+        within = None if top else self.current_callback
+        record = CallRecord(
+            0, CALLBACK, name, {"args": args}, context_id=context_id, within=within, depth=vm.depth
+        )
+        return self.trace.add(record)
 
     def _run_after_callback(self) -> None:
         while self._after_callback:
@@ -415,7 +378,7 @@ class ProxyWasmHost:
         self._pump_streams()
 
     def _pump_streams(self) -> None:
-        for stream in list(self._streams):
+        for stream in self.open_streams[:]:
             if not stream.ended:
                 stream.apply_deferred()
                 stream.run()
@@ -434,7 +397,7 @@ class ProxyWasmHost:
         if token not in self.pending_grpc_calls:
             raise HostError(f"no pending gRPC call with token {token}")
         grpc.answer(self, token, reply)
-        self._settle()
+        self.settle()
 
     def async_callback(self, name: str, context_id: int, *args: int) -> None:
         self._async(name, context_id, context_id, *args)
@@ -460,7 +423,7 @@ class ProxyWasmHost:
         if token not in self.pending_http_calls:
             raise HostError(f"no pending HTTP call with token {token}")
         self._answer(token, response)
-        self._settle()
+        self.settle()
 
     def _answer(self, token: int, response: Response | None) -> None:
         call = self.pending_http_calls.pop(token)
@@ -484,9 +447,16 @@ class ProxyWasmHost:
 
     def run_pending(self) -> None:
         """Deliver queued events (queue notifications, callouts the handler answers) and move streams."""
-        self._settle()
+        self.settle()
 
-    def _settle(self) -> None:
+    def settle(self) -> None:
+        if not self._queue_events and not self.pending_http_calls and not self.pending_grpc_calls:
+            # nothing to deliver: the first round of the loop below, in short (``_pump_streams``)
+            for stream in self.open_streams[:]:
+                if not stream.ended:
+                    stream.apply_deferred()
+                    stream.run()
+            return
         for _ in range(MAX_SETTLE_ROUNDS):
             progressed = False
             while self._queue_events:
@@ -543,9 +513,9 @@ class ProxyWasmHost:
                 self._answer(
                     ident, Response(504, {"content-type": "text/plain"}, b"upstream request timeout")
                 )
-            self._settle()
+            self.settle()
         self.clock.set_monotonic_ms(max(target, self.clock.monotonic_ms))
-        self._settle()
+        self.settle()
 
     # what host calls need ---------------------------------------------------------------------------
     def next_context_id(self) -> int:
@@ -598,7 +568,7 @@ class ProxyWasmHost:
     def memory_bytes(self) -> int:
         """The size of the guest's linear memory now."""
         assert self.vm is not None
-        return self.vm.memory.size(self.vm.store)
+        return self.vm.memory.size(self.vm.handle)
 
     def problems_of(self, kind: str) -> list[Problem]:
         return [p for p in self.problems if p.kind == kind]
@@ -644,10 +614,3 @@ def _log_level(level: str | int) -> int:
         return int(LogLevel[level.upper()])
     except KeyError:
         raise HostError(f"log level {level!r} is not one of {', '.join(m.name for m in LogLevel)}") from None
-
-
-def _request_id() -> bytes:
-    """A random (version 4) UUID, as Envoy puts in ``x-request-id``; not for secrets."""
-    digits = f"{random.getrandbits(128):032x}"
-    variant = "89ab"[int(digits[16], 16) & 3]
-    return f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-{variant}{digits[17:20]}-{digits[20:]}".encode()

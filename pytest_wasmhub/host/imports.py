@@ -20,16 +20,15 @@ from . import wasi  # noqa: F401  (registers the WASI functions)
 from .answers.situation import envoy_can_return
 from .codes import WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
-from .fastcall import define_import
+from .fastcall import Handle, define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
-from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord
+from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord, Unrecorded
 from .vm import ENGINE
 
 if TYPE_CHECKING:
     from .host import ProxyWasmHost
 
 _VALTYPES = {"i32": wasmtime.ValType.i32(), "i64": wasmtime.ValType.i64()}
-_U32 = 0xFFFFFFFF
 
 
 class Binding:
@@ -111,7 +110,7 @@ class Dispatcher:
             is_wasi = self.profile.is_wasi_module(imp.module)
             function = (WASI_FUNCTIONS if is_wasi else ENV_FUNCTIONS).get(imp.name)
             binding = Binding(imp.module, imp.name, signature, function, is_wasi)
-            define_import(linker, imp.module, imp.name, func_type(signature), self._entry(binding))
+            define_import(linker, imp.module, imp.name, func_type(signature), self._entry(binding), store)
             linked.add((imp.module, imp.name))
         return linker
 
@@ -126,66 +125,100 @@ class Dispatcher:
         # the import's definition outlives the host in wasmtime's registry until its linker and stores
         # are gone; a weak reference lets a closed host be collected (and with it, the definition)
         dispatcher = weakref.ref(self)
+        name, memory_error = binding.name, binding.memory_error
+        implementation = binding.function.func if binding.function is not None else None
 
-        def entry(caller: wasmtime.Caller, *raw: int) -> Any:
+        def entry(caller: Handle, *args: int) -> Any:  # i32 arguments arrive unsigned (fastcall)
             live = dispatcher()
             if live is None:
                 raise RuntimeError(f"{binding.module}.{binding.name} called after its host was closed")
-            return live.dispatch(caller, binding, raw)
+            host = live.host
+            vm = host.vm
+            if (
+                host.trace.enabled
+                or vm.restriction is not None
+                or host.faults.rules
+                or implementation is None
+            ):
+                return live.dispatch(caller, binding, args)
+            # the common case, recording off and nothing to check: ``dispatch`` in short
+            vm.memory.view = None  # the guest ran since the host last looked at its memory
+            host.trace.seq += 1  # numbered, not recorded
+            context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``
+            context = None if context_id is None else host.contexts.get(context_id)
+            try:
+                result = implementation(Call(host, caller, None, context, name, host.current_callback), *args)
+            except GuestMemoryError:
+                result = memory_error
+            return None if result is None else int(result)
 
         return entry
 
-    def dispatch(self, caller: wasmtime.Caller, binding: Binding, raw: tuple[int, ...]) -> Any:
+    def dispatch(self, caller: Handle, binding: Binding, args: tuple[int, ...]) -> Any:
         host = self.host
-        host.vm.memory.forget()  # the guest ran since the host last looked at its memory
-        args = tuple(v & _U32 if small else v for v, small in zip(raw, binding.i32_args, strict=True))
-        record = host.trace.add(
-            CallRecord(
-                0,
-                binding.kind,
-                binding.name,
-                dict(zip(binding.arg_names, args, strict=True)),
-                context_id=host.effective_context_id or host.current_context_id,
-                within=host.current_callback,
-                depth=host.vm.depth,
+        vm = host.vm
+        vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
+        context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``, inlined
+        trace = host.trace
+        if trace.enabled:
+            record: CallRecord | Unrecorded = trace.add(
+                CallRecord(
+                    0,
+                    binding.kind,
+                    binding.name,
+                    dict(zip(binding.arg_names, args, strict=True)),
+                    context_id=context_id,
+                    within=host.current_callback,
+                    depth=vm.depth,
+                )
             )
-        )
-        restriction = host.vm.restriction
+        else:  # recording off: what the host function notes goes nowhere, the numbering goes on
+            trace.skip()
+            record = Unrecorded(binding.name, host.current_callback)
+        restriction = vm.restriction
         if restriction is not None and (binding.module, binding.name) not in restriction[1]:
             record.notes.append(RESTRICTED)
             record.failure = f"restricted during {restriction[0]}"
             host.report_problem(RESTRICTED, f"{binding.module}.{binding.name} called during {restriction[0]}")
             raise RestrictedCallError(f"{binding.module}.{binding.name}", restriction[0])
-        injected = None
         if host.faults.rules:
             injected = host.faults.take(
                 binding.name,
                 host.current_callback,
                 lambda status: envoy_can_return(host, caller, binding.name, args, status),
             )
-        if injected is not None:
-            record.notes.append(INJECTED)
-            return self._done(record, binding, injected)
-        if binding.function is None:
+            if injected is not None:
+                record.notes.append(INJECTED)
+                return _done(record, binding, injected)
+        function = binding.function
+        if function is None:
             record.notes.append(UNIMPLEMENTED)
             host.report_problem(UNIMPLEMENTED, f"{binding.module}.{binding.name}")
-            return self._done(record, binding, binding.failure_result)
-        call = Call(host, caller, record, host.context_for_call())
+            return _done(record, binding, binding.failure_result)
+        context = None if context_id is None else host.contexts.get(context_id)
         try:
-            result = binding.function.func(call, *args)
+            result = function.func(
+                Call(host, caller, record, context, binding.name, host.current_callback), *args
+            )
         except GuestMemoryError as exc:
             record.args["memory_error"] = str(exc)
             result = binding.memory_error
-        return self._done(record, binding, result)
-
-    @staticmethod
-    def _done(record: CallRecord, binding: Binding, result: Any) -> Any:
         if result is None:
             return None
-        value = int(result)
-        record.result = value
-        record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
+        if type(record) is Unrecorded:
+            return int(result)
+        return _done(record, binding, result)
+
+
+def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:
+    if result is None:
+        return None
+    value = int(result)
+    if type(record) is Unrecorded:
         return value
+    record.result = value
+    record.result_name = status_name(value) if binding.kind == HOST else _errno_name(value)
+    return value
 
 
 def _errno_name(value: int) -> str:

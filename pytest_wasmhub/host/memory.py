@@ -11,12 +11,14 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections.abc import Callable
+from typing import Any
 
 import wasmtime
 
 from .errors import GuestMemoryError, ProxyCrashError
+from .fastcall import Handle, memory_address, memory_ref, memory_size
 
-Storelike = wasmtime.Store | wasmtime.Caller
+Storelike = Handle  # see fastcall.store_handle
 
 
 class GuestMemory:
@@ -24,27 +26,35 @@ class GuestMemory:
 
     def __init__(self, memory: wasmtime.Memory | None, allocate: Callable[[Storelike, int], int]) -> None:
         self._memory = memory  # None: the module has none, and Envoy crashes at its first host call
+        self._ref: Any = None if memory is None else memory_ref(memory)
         self._allocate = allocate
-        # (address, size) of linear memory, read once per host call: it changes only when the guest runs
-        # (memory.grow), so ``forget`` is called whenever control returns from the guest
-        self._view: tuple[int, int] | None = None
+        # linear memory as a memoryview, looked up once per host call: it changes only when the guest
+        # runs (memory.grow), so whoever lets the guest run sets ``view`` to None (see ``forget``)
+        self.view: memoryview | None = None
+        self._mapped: tuple[int, memoryview] | None = None  # (size, view) last made
 
     def forget(self) -> None:
         """The guest ran: linear memory may have grown or moved since it was last looked at."""
-        self._view = None
+        self.view = None
 
-    def _current(self, store: Storelike) -> tuple[int, int]:
-        view = self._view
+    def current(self, store: Storelike) -> memoryview:
+        """Linear memory now (``ProxyCrashError`` for a module without one)."""
+        view = self.view
         if view is None:
-            memory = self._memory
-            size = memory.data_len(store)
-            # one FFI call, where Memory.read/write also build a new ctypes array type for every access
-            base = ctypes.addressof(memory.data_ptr(store).contents) if size else 0
-            view = self._view = (base, size)
+            if self._memory is None:
+                self._check(store, 0, 0)  # raises
+            # one FFI call: memory moves only when it grows, so the same size means the same place
+            size = memory_size(store, self._ref)
+            mapped = self._mapped
+            if mapped is None or mapped[0] != size:
+                base = memory_address(store, self._ref) if size else 0
+                array = (ctypes.c_ubyte * size).from_address(base) if size else bytearray()
+                mapped = self._mapped = (size, memoryview(array).cast("B"))
+            view = self.view = mapped[1]
         return view
 
     def size(self, store: Storelike) -> int:
-        return 0 if self._memory is None else self._current(store)[1]
+        return 0 if self._memory is None else len(self.current(store))
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
         if self._memory is None:
@@ -52,19 +62,23 @@ class GuestMemory:
                 "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
                 "host call that passes data"
             )
-        if ptr < 0 or size < 0 or ptr + size > self._current(store)[1]:
+        if ptr < 0 or size < 0 or ptr + size > len(self.current(store)):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
-        self._check(store, ptr, size)
-        if size == 0:
-            return b""
-        return ctypes.string_at(self._current(store)[0] + ptr, size)
+        view = self.view
+        if view is None:
+            if self._memory is None:
+                self._check(store, ptr, size)  # raises
+            view = self.current(store)
+        if ptr < 0 or size < 0 or ptr + size > len(view):
+            raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
+        return view[ptr : ptr + size].tobytes()
 
     def write(self, store: Storelike, ptr: int, data: bytes) -> None:
         self._check(store, ptr, len(data))
         if data:
-            ctypes.memmove(self._current(store)[0] + ptr, bytes(data), len(data))
+            self.current(store)[ptr : ptr + len(data)] = data
 
     def read_u32(self, store: Storelike, ptr: int) -> int:
         return struct.unpack("<I", self.read(store, ptr, 4))[0]
@@ -78,7 +92,7 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
-        self._view = None  # the allocator ran guest code
+        self.view = None  # the allocator ran guest code
         if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .trace import CallRecord
 
 Text = str | bytes
+_new_object = object.__new__
 
 
 def to_bytes(value: Text | int) -> bytes:
@@ -46,7 +47,9 @@ class HeaderMap:
             ]
 
     def copy(self) -> HeaderMap:
-        return HeaderMap(self)
+        copied = _new_object(HeaderMap)  # without ``__init__``: several maps are copied per stream
+        copied.pairs = self.pairs[:]
+        return copied
 
     # what the ABI needs
     def get_first(self, key: bytes) -> bytes | None:
@@ -137,6 +140,13 @@ class Response:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name)  # type: ignore[union-attr]
+
+    @classmethod
+    def of(cls, status: int, headers: HeaderMap, body: bytes, trailers: HeaderMap | None) -> Response:
+        """A response of maps the host just built: taken as they are, without the copies of ``__init__``."""
+        response = cls.__new__(cls)
+        response.status, response.headers, response.body, response.trailers = status, headers, body, trailers
+        return response
 
 
 @dataclass

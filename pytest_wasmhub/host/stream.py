@@ -17,8 +17,15 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .directions import (
+    Direction,
+    frame,
+    local_reply_direction,
+    new_map,
+    response_direction,
+)
 from .errors import GuestFailure
-from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_bytes
+from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_text
 
 if TYPE_CHECKING:
     from .contexts import HttpContext
@@ -45,39 +52,6 @@ class CallbackFailed(Exception):
         self.failure = failure
 
 
-class Direction:
-    """The request or the response as it passes the filter."""
-
-    def __init__(self, kind: str, headers: HeaderMap, chunks: list[bytes], trailers: HeaderMap | None):
-        self.kind = kind
-        self.on_headers = f"proxy_on_{kind}_headers"
-        self.on_body = f"proxy_on_{kind}_body"
-        self.on_trailers = f"proxy_on_{kind}_trailers"
-        self.headers = headers
-        self.pending: deque[bytes] = deque(c for c in chunks if c)
-        self.pending_trailers = trailers if trailers else None
-        self.headers_delivered = False
-        # what the module can reach right now (Envoy's request_headers_, request_body_buffer_, ...)
-        self.headers_open = False
-        self.buffer: bytearray | None = None
-        self.trailers: HeaderMap | None = None
-        self.in_last_body = False  # during the end-of-stream body callback: trailers may be added
-        self.waiting_on: str | None = None
-        self.continue_requested = False
-        self.revoked = False  # proxy_continue_stream took the module's access away until the next callback
-        # what passed the filter
-        self.forwarded_headers: HeaderMap | None = None
-        self.forwarded_body = bytearray()
-        self.forwarded_trailers: HeaderMap | None = None
-        self.late_trailers: HeaderMap | None = None  # the trailers as the module reaches them once sent
-        self.held = False  # the module holds the body (StopIterationAndBuffer): the buffer limit applies
-        self.complete = False
-
-    @property
-    def input_left(self) -> bool:
-        return bool(self.pending) or self.pending_trailers is not None
-
-
 class Stream:
     """Drive one stream; ``run`` goes as far as the module lets it, ``finish`` ends it."""
 
@@ -102,29 +76,25 @@ class Stream:
     def run(self) -> None:
         """Move the stream forward until it completes or waits on the module."""
         while not self.ended:
-            if not self._step():
-                break
-
-    def _step(self) -> bool:
-        direction = self.response if self.response is not None else self.request
-        if direction.complete:
-            if direction is self.request:
-                self._call_upstream()
-                return True
-            self._deliver_response()
-            return False
-        if direction.waiting_on is not None:
-            return False
-        return self._advance(direction)
+            direction = self.response if self.response is not None else self.request
+            if direction.complete:
+                if direction is self.request:
+                    self._call_upstream()
+                    continue
+                self._deliver_response()
+                return
+            if direction.waiting_on is not None or not self._advance(direction):
+                return
 
     def _advance(self, d: Direction) -> bool:
         try:
             if not d.headers_delivered:
                 d.headers_delivered = True
                 d.headers_open = True
-                action = self._callback(d.on_headers, len(d.headers), not d.input_left)
-                if self._interrupted(d):
-                    return not self.ended
+                ends = not d.pending and d.pending_trailers is None
+                action = self._callback(d.on_headers, len(d.headers.pairs), 1 if ends else 0)
+                if self.ended or d.complete or (d is not self.request and d is not self.response):
+                    return not self.ended  # the callback ended the stream or replaced this direction
                 if action in HEADERS_CONTINUE or self._take_continue(d):
                     self._forward_headers(d)
                 else:
@@ -132,18 +102,18 @@ class Stream:
                 return True
             if d.pending:
                 chunk = d.pending.popleft()
-                end = not d.input_left
+                end = not d.pending and d.pending_trailers is None
                 d.buffer = (d.buffer or bytearray()) + chunk
                 if d.held and len(d.buffer) > self.host.options.buffer_limit_bytes:
                     self._buffer_overflow(d)  # Envoy adds data to a held buffer before the callback
                     return not self.ended
                 d.in_last_body = end
                 try:
-                    action = self._callback(d.on_body, len(d.buffer), end)
+                    action = self._callback(d.on_body, len(d.buffer), 1 if end else 0)
                 finally:
                     d.in_last_body = False
-                if self._interrupted(d):
-                    return not self.ended
+                if self.ended or d.complete or (d is not self.request and d is not self.response):
+                    return not self.ended  # ``_interrupted``, inlined
                 if action == CONTINUE or self._take_continue(d):
                     self._forward_body(d, end)
                 elif action in BUFFER_ACTIONS:
@@ -178,19 +148,41 @@ class Stream:
         return self.ended or d.complete or (d is not self.request and d is not self.response)
 
     def _callback(self, name: str, *args: int) -> int:
-        for d in (self.request, self.response):
-            if d is not None:
-                d.revoked = False
-        value = self.host.invoke(name, self.context.id, self.context.id, *map(int, args), default=CONTINUE)
-        if self.host.vm is not None and self.host.vm.has(name):
-            self.result.actions.append((name, value))
-        self.apply_deferred()
+        self.request.revoked = False
+        if self.response is not None:
+            self.response.revoked = False
+        host = self.host
+        vm = host.vm
+        if vm is not None and name in vm.functions:
+            value = host.invoke(name, self.context.id, self.context.id, *args, default=CONTINUE)
+            if host.vm is vm or (host.vm is not None and name in host.vm.functions):
+                self.result.actions.append((name, value))
+        elif host.vm_failure is not None:
+            raise CallbackFailed(host.vm_failure)
+        else:  # Envoy skips a callback the module does not export: the filter continues
+            value = CONTINUE
+        response = self.response
+        if (
+            self.local_response is not None
+            or self.close_requested
+            or self.request.continue_requested
+            or (response is not None and response.continue_requested)
+        ):
+            self.apply_deferred()  # something was asked for
         return value
 
     def apply_deferred(self) -> None:
         """Act on what the module asked for during the callback that just returned."""
         if self.ended:
             return
+        request, response = self.request, self.response
+        if (
+            self.local_response is None
+            and not self.close_requested
+            and not request.continue_requested
+            and (response is None or not response.continue_requested)
+        ):
+            return  # the common case: nothing was asked for
         if self.local_response is not None:
             reply, self.local_response = self.local_response, None
             self._send_local_reply(reply)
@@ -222,9 +214,11 @@ class Stream:
 
     # forwarding ------------------------------------------------------------------------------------
     def _forward_headers(self, d: Direction) -> None:
-        d.forwarded_headers = d.headers.copy()
+        # the map itself, not a copy: once forwarded, the module cannot reach it again (headers_open is
+        # never set back), and the host only reads it
+        d.forwarded_headers = d.headers
         d.headers_open = False
-        if not d.input_left:
+        if not d.pending and d.pending_trailers is None:
             d.complete = True
 
     def _forward_body(self, d: Direction, end: bool) -> None:
@@ -248,8 +242,11 @@ class Stream:
     def _check_length(self, d: Direction) -> None:
         """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
         HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
-        declared = d.forwarded_headers.get("content-length") if d.forwarded_headers else None
-        if declared is not None and declared.isdigit() and int(declared) != len(d.forwarded_body):
+        found = None if d.forwarded_headers is None else d.forwarded_headers.get_first(b"content-length")
+        if found is None:
+            return
+        declared = to_text(found)
+        if declared.isdigit() and int(declared) != len(d.forwarded_body):
             self.host.report_problem(
                 "length_mismatch",
                 f"the {d.kind} body is {len(d.forwarded_body)} bytes but content-length says {declared}",
@@ -259,7 +256,9 @@ class Stream:
         req = self.request
         self._check_length(req)
         sent = UpstreamRequest(
-            req.forwarded_headers or HeaderMap(), bytes(req.forwarded_body), req.forwarded_trailers
+            req.forwarded_headers if req.forwarded_headers is not None else HeaderMap(),
+            bytes(req.forwarded_body),
+            req.forwarded_trailers,
         )
         self.result.upstream_request = sent
         reply = self.upstream(sent)
@@ -270,14 +269,15 @@ class Stream:
         d = self.response
         assert d is not None
         self._check_length(d)
-        headers = d.forwarded_headers or HeaderMap()
-        status = int(headers.get(":status") or 0)
-        client_headers = HeaderMap([(k, v) for k, v in headers.pairs if k != b":status"])
-        head = self.request.headers.get(":method") == "HEAD"
-        _frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
+        headers = d.forwarded_headers if d.forwarded_headers is not None else HeaderMap()
+        status = int(to_text(headers.get_first(b":status") or b"") or 0)
+        client_headers = new_map()
+        client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]
+        head = self.request.headers.get_first(b":method") == b"HEAD"
+        frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
         # the codec sends no body in answer to HEAD, whoever wrote one (a local reply keeps its length)
         body = b"" if head else bytes(d.forwarded_body)
-        self.result.response = Response(status, client_headers, body, d.forwarded_trailers)
+        self.result.response = Response.of(status, client_headers, body, d.forwarded_trailers)
         self.ended = True
 
     # endings ---------------------------------------------------------------------------------------
@@ -388,63 +388,3 @@ class Stream:
         self.log_phase = True
         self.host.end_stream_callbacks(self)
         return self.result
-
-
-def request_direction(
-    method: str,
-    path: str,
-    authority: str,
-    scheme: str,
-    headers: HeaderMap,
-    body: list[bytes],
-    trailers: HeaderMap | None,
-) -> Direction:
-    first = HeaderMap()
-    first.pairs = [
-        (b":authority", to_bytes(authority)), (b":path", to_bytes(path)),
-        (b":method", to_bytes(method)), (b":scheme", to_bytes(scheme)), *headers.pairs,
-    ]  # fmt: skip
-    return Direction("request", first, body, trailers)
-
-
-def response_direction(reply: Response, chunk_size: int | None) -> Direction:
-    headers = HeaderMap([(":status", str(reply.status))])
-    given = reply.headers if isinstance(reply.headers, HeaderMap) else HeaderMap(reply.headers)
-    headers.pairs += given.pairs
-    if b"content-length" not in [k for k, _ in headers.pairs] and reply.trailers is None:
-        headers.add(b"content-length", str(len(reply.body)).encode())
-    trailers = reply.trailers if isinstance(reply.trailers, HeaderMap) or reply.trailers is None else None
-    return Direction("response", headers, split(reply.body, chunk_size), trailers)
-
-
-def local_reply_direction(status: int, body: bytes, extra: list[tuple[bytes, bytes]]) -> Direction:
-    """Envoy's ``sendLocalReply``: status, content-length and text/plain for a body, then the module's
-    headers (an empty reply gets its framing from the codec, see ``_frame``)."""
-    headers = HeaderMap([(":status", str(status))])
-    if body:
-        headers.add(b"content-length", str(len(body)).encode())
-        headers.add(b"content-type", b"text/plain")
-    for key, value in extra:
-        headers.add(to_bytes(key), to_bytes(value))
-    return Direction("response", headers, [body] if body else [], None)
-
-
-def _frame(headers: HeaderMap, head: bool, has_body: bool) -> None:
-    """What Envoy's HTTP/1 codec adds to response headers that do not say how the body is framed
-    (measured on 1.40): ``content-length: 0`` when the response ends with its headers, else (a body, or
-    any answer to HEAD) ``transfer-encoding: chunked``."""
-    names = {k for k, _ in headers.pairs}
-    if b"content-length" in names or b"transfer-encoding" in names:
-        return
-    if head or has_body:
-        headers.add(b"transfer-encoding", b"chunked")
-    else:
-        headers.add(b"content-length", b"0")
-
-
-def split(body: bytes, chunk_size: int | None) -> list[bytes]:
-    if not body:
-        return []
-    if not chunk_size:
-        return [body]
-    return [body[i : i + chunk_size] for i in range(0, len(body), chunk_size)]

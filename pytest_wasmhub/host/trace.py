@@ -20,7 +20,7 @@ UNAVAILABLE = "unavailable"  # the call targets something that does not exist in
 INVALID_RESULT = "invalid_result"  # a callback returned a value outside the ABI's set
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ each: a trace holds up to 2 x trace_limit of them
 class CallRecord:
     seq: int
     kind: str
@@ -43,29 +43,54 @@ class CallRecord:
         return f"{self.seq:5d} {'  ' * self.depth}{arrow} {self.name}({args}){ctx} = {result}{notes}"
 
 
+class Unrecorded:
+    """What a host call annotates while recording is off: its decoded arguments and notes go nowhere."""
+
+    __slots__ = ("args", "failure", "name", "notes", "within")
+
+    def __init__(self, name: str, within: str | None) -> None:
+        self.name, self.within = name, within
+        self.args: dict[str, Any] = {}
+        self.notes: list[str] = []
+        self.failure: str | None = None
+
+
 class Trace:
     """Every record since the host started (or the last ``clear``); ``limit`` keeps only the newest."""
 
     def __init__(self, limit: int | None = None) -> None:
         self.records: list[CallRecord] = []
         self.limit = limit
-        self._seq = 0
+        self.seq = 0  # the number of the last call numbered (recorded or not)
         self.enabled = True
 
     def add(self, record: CallRecord) -> CallRecord:
-        self._seq += 1
-        record.seq = self._seq
+        self.seq += 1
+        record.seq = self.seq
         if self.enabled:
             self.records.append(record)
             if self.limit is not None and len(self.records) > 2 * self.limit:
                 del self.records[: len(self.records) - self.limit]
         return record
 
+    def skip(self) -> None:
+        """A call that is not recorded still takes its number."""
+        self.seq += 1
+
     def next_seq(self) -> int:
-        return self._seq + 1
+        return self.seq + 1
 
     def since(self, seq: int) -> list[CallRecord]:
         """Records numbered ``seq`` or later (``seq`` from ``next_seq()`` before an operation)."""
+        records = self.records
+        if not records or records[-1].seq < seq:
+            return []
+        # an operation's records are the newest few: walk back from the end before bisecting
+        start, floor = len(records), max(len(records) - 64, 0)
+        while start > floor and records[start - 1].seq >= seq:
+            start -= 1
+        if start == 0 or records[start - 1].seq < seq:
+            return records[start:]
         start = bisect.bisect_left(self.records, seq, key=lambda r: r.seq)
         return self.records[start:]
 

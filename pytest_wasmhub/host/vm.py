@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, set_fuel
+from .fastcall import ExportCaller, get_fuel, raise_error, refuel, store_handle
 from .memory import GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -73,6 +73,7 @@ class Vm:
         self.store = wasmtime.Store(ENGINE)
         self.store.set_limits(memory_size=memory_limit)
         self.store.set_fuel(UNLIMITED_FUEL)
+        self.handle = store_handle(self.store)  # what calls and memory access take for the store
         self.depth = 0  # nesting of guest calls (a host call may call the allocator)
         self.restriction: tuple[str, frozenset[tuple[str, str]]] | None = None
         try:
@@ -118,15 +119,16 @@ class Vm:
     ) -> int | None:
         """Call export ``name``; raise ``CallFailed`` for a trap, a restricted call or a spent budget."""
         func = self.functions[name]
-        top = self.depth == 0
-        if top:
-            self._refill()
+        if self.depth == 0:  # a top-level callback gets a fresh budget
+            error = refuel(self.handle, UNLIMITED_FUEL if self.fuel is None else self.fuel)
+            if error:
+                raise_error(error)
         saved = self.restriction
         if restriction is not None:
             self.restriction = restriction
         self.depth += 1
         try:
-            return func.call(store or self.store, *args)
+            return func.call(store or self.handle, *args)
         except RestrictedCallError as exc:
             raise CallFailed(GuestFailure(name, "restricted", str(exc), context_id)) from None
         except wasmtime.Trap as trap:
@@ -136,15 +138,12 @@ class Vm:
         finally:
             self.depth -= 1
             self.restriction = saved
-            self.memory.forget()
-
-    def _refill(self) -> None:
-        set_fuel(self.store, self.fuel if self.fuel is not None else UNLIMITED_FUEL)  # one callback's budget
+            self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:
             return None
-        return self.fuel - self.store.get_fuel()
+        return self.fuel - get_fuel(self.handle)
 
     def _failure(self, name: str, trap: wasmtime.Trap, context_id: int | None) -> GuestFailure:
         code = trap.trap_code

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..trace import UNAVAILABLE, CallRecord
+from ..trace import UNAVAILABLE, CallRecord, Unrecorded
 
 if TYPE_CHECKING:
     from ..contexts import Context
@@ -57,39 +57,57 @@ class Call:
     """One host call in progress: the host, the guest memory through the calling store, the context
     the call acts for, and the trace record to annotate with decoded arguments."""
 
-    __slots__ = ("context", "host", "record", "store")
+    __slots__ = ("context", "host", "memory", "name", "record", "store", "within")
 
-    def __init__(self, host: ProxyWasmHost, store: Storelike, record: CallRecord, context: Context | None):
+    def __init__(
+        self,
+        host: ProxyWasmHost,
+        store: Storelike,
+        record: CallRecord | Unrecorded | None,
+        context: Context | None,
+        name: str,
+        within: str | None,
+    ):
         self.host = host
         self.store = store
-        self.record = record
+        self.record = record  # None: recording is off, and nothing reads the notes
         self.context = context
+        self.memory = host.vm.memory
+        self.name = name  # the host function
+        self.within = within  # the callback it was called from
 
     # guest memory
     def read(self, ptr: int, size: int) -> bytes:
-        return self.host.vm.memory.read(self.store, ptr, size)
+        view = self.memory.view
+        if view is None:
+            view = self.memory.current(self.store)
+        if ptr < 0 or size < 0 or ptr + size > len(view):
+            return self.memory.read(self.store, ptr, size)  # raises
+        return view[ptr : ptr + size].tobytes()  # ``GuestMemory.read`` in short: most host calls read
 
     def read_text(self, ptr: int, size: int) -> str:
         return self.read(ptr, size).decode("utf-8", errors="replace")
 
     def write(self, ptr: int, data: bytes) -> None:
-        self.host.vm.memory.write(self.store, ptr, data)
+        self.memory.write(self.store, ptr, data)
 
     def write_u32(self, ptr: int, value: int) -> None:
-        self.host.vm.memory.write_u32(self.store, ptr, value)
+        self.memory.write_u32(self.store, ptr, value)
 
     def write_u64(self, ptr: int, value: int) -> None:
-        self.host.vm.memory.write_u64(self.store, ptr, value)
+        self.memory.write_u64(self.store, ptr, value)
 
     def give(self, data: bytes, ptr_ptr: int, size_ptr: int) -> None:
-        self.host.vm.memory.give(self.store, data, ptr_ptr, size_ptr)
+        self.memory.give(self.store, data, ptr_ptr, size_ptr)
 
     # the record
     def note(self, **decoded: Any) -> None:
-        self.record.args.update(decoded)
+        if self.record is not None:
+            self.record.args.update(decoded)
 
     def unavailable(self, what: str) -> None:
         """The call asks for something this callback does not have (the host returns an error)."""
-        self.record.notes.append(UNAVAILABLE)
-        self.record.args["unavailable"] = what
-        self.host.report_problem(UNAVAILABLE, f"{self.record.name}: {what}")
+        if self.record is not None:
+            self.record.notes.append(UNAVAILABLE)
+            self.record.args["unavailable"] = what
+        self.host.report_problem(UNAVAILABLE, f"{self.name}: {what}")

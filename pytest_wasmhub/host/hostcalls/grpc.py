@@ -26,7 +26,7 @@ def _open(call: Call, service: bytes, name: bytes, method: bytes, metadata: byte
             return Status.PARSE_FAILURE
     call.note(cluster=cluster, service=name, method=method)
     if cluster is None:
-        host.report_problem("unimplemented", f"{call.record.name}: a Google gRPC service (only envoy_grpc)")
+        host.report_problem("unimplemented", f"{call.name}: a Google gRPC service (only envoy_grpc)")
         return Status.INTERNAL_FAILURE
     if host.clusters is not None and cluster not in host.clusters:
         call.note(unknown_cluster=cluster)

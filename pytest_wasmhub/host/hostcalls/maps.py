@@ -15,17 +15,18 @@ from ..contexts import HttpContext
 from ..messages import HeaderMap
 from .base import Call, env_function
 
-_MAX_MAP_TYPE = max(MapType)
-_REQUEST_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_REQUEST_TRAILERS)
-_HEADER_MAPS = (MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_RESPONSE_HEADERS)
-_TRAILER_MAPS = (MapType.HTTP_REQUEST_TRAILERS, MapType.HTTP_RESPONSE_TRAILERS)
-_GRPC_MAPS = (MapType.GRPC_CALL_INITIAL_METADATA, MapType.GRPC_CALL_TRAILING_METADATA)
-_CALLOUT_MAPS = (MapType.HTTP_CALL_RESPONSE_HEADERS, MapType.HTTP_CALL_RESPONSE_TRAILERS)
+_MAX_MAP_TYPE = int(max(MapType))
+_MAP_NAMES = {int(m): m.name for m in MapType}  # by number: MapType(n) costs more than the whole lookup
+_REQUEST_MAPS = frozenset({MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_REQUEST_TRAILERS})
+_HEADER_MAPS = frozenset({MapType.HTTP_REQUEST_HEADERS, MapType.HTTP_RESPONSE_HEADERS})
+_TRAILER_MAPS = frozenset({MapType.HTTP_REQUEST_TRAILERS, MapType.HTTP_RESPONSE_TRAILERS})
+_GRPC_MAPS = frozenset({MapType.GRPC_CALL_INITIAL_METADATA, MapType.GRPC_CALL_TRAILING_METADATA})
+_CALLOUT_MAPS = frozenset({MapType.HTTP_CALL_RESPONSE_HEADERS, MapType.HTTP_CALL_RESPONSE_TRAILERS})
 
 
 def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
     """The map the call addresses, or None when it is not available to this callback."""
-    kind = MapType(map_type)
+    kind = int(map_type)  # compares and hashes like its MapType
     if kind in _GRPC_MAPS:
         root = call.host.root_of(call.context)
         delivery = None if root is None else root.grpc
@@ -66,10 +67,11 @@ def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
 
 
 def _map_or_none(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
-    call.note(map=MapType(map_type).name)
+    name = _MAP_NAMES[map_type]
+    call.note(map=name)
     found = find_map(call, map_type, mutable=mutable)
     if found is None:
-        call.unavailable(f"{MapType(map_type).name} is not available here")
+        call.unavailable(f"{name} is not available here")
     return found
 
 
@@ -146,22 +148,34 @@ def proxy_get_header_map_size(call: Call, map_type: int, return_size_ptr: int) -
     return Status.OK
 
 
-def _edit(call: Call, map_type: int, key_ptr: int, key_size: int, value: tuple[int, int] | None):
-    if map_type > _MAX_MAP_TYPE:
-        return Status.BAD_ARGUMENT, None, b"", b""
+def _edit(
+    call: Call, map_type: int, key_ptr: int, key_size: int, value: tuple[int, int] | None
+) -> tuple[HeaderMap | None, bytes, bytes]:
+    """The map an edit addresses (None: not available), its key and its value."""
     key = call.read(key_ptr, key_size)
-    data = call.read(*value) if value is not None else b""
-    call.note(key=key, **({"value": data} if value is not None else {}))
-    return Status.OK, _map_or_none(call, map_type, mutable=True), key, data
+    data = b"" if value is None else call.read(*value)
+    name = _MAP_NAMES[map_type]  # ``_map_or_none``, inlined
+    if call.record is None:
+        pass  # recording off: nothing to note
+    elif value is None:
+        call.note(key=key, map=name)
+    else:
+        call.note(key=key, value=data, map=name)
+    found = find_map(call, map_type, mutable=True)
+    if found is None:
+        call.unavailable(f"{name} is not available here")
+    return found, key, data
 
 
 @env_function()
 def proxy_add_header_map_value(
     call: Call, map_type: int, key_ptr: int, key_size: int, value_ptr: int, value_size: int
 ) -> int:
-    status, headers, key, value = _edit(call, map_type, key_ptr, key_size, (value_ptr, value_size))
-    if status != Status.OK or headers is None:
-        return status if status != Status.OK else Status.BAD_ARGUMENT
+    if map_type > _MAX_MAP_TYPE:
+        return Status.BAD_ARGUMENT
+    headers, key, value = _edit(call, map_type, key_ptr, key_size, (value_ptr, value_size))
+    if headers is None:
+        return Status.BAD_ARGUMENT
     headers.add(key, value)
     return Status.OK
 
@@ -170,17 +184,21 @@ def proxy_add_header_map_value(
 def proxy_replace_header_map_value(
     call: Call, map_type: int, key_ptr: int, key_size: int, value_ptr: int, value_size: int
 ) -> int:
-    status, headers, key, value = _edit(call, map_type, key_ptr, key_size, (value_ptr, value_size))
-    if status != Status.OK or headers is None:
-        return status if status != Status.OK else Status.BAD_ARGUMENT
+    if map_type > _MAX_MAP_TYPE:
+        return Status.BAD_ARGUMENT
+    headers, key, value = _edit(call, map_type, key_ptr, key_size, (value_ptr, value_size))
+    if headers is None:
+        return Status.BAD_ARGUMENT
     headers.replace(key, value)
     return Status.OK
 
 
 @env_function()
 def proxy_remove_header_map_value(call: Call, map_type: int, key_ptr: int, key_size: int) -> int:
-    status, headers, key, _ = _edit(call, map_type, key_ptr, key_size, None)
-    if status != Status.OK or headers is None:
-        return status if status != Status.OK else Status.BAD_ARGUMENT
+    if map_type > _MAX_MAP_TYPE:
+        return Status.BAD_ARGUMENT
+    headers, key, _ = _edit(call, map_type, key_ptr, key_size, None)
+    if headers is None:
+        return Status.BAD_ARGUMENT
     headers.remove(key)
     return Status.OK

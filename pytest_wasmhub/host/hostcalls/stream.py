@@ -19,7 +19,7 @@ def _stream(call: Call):
     context = call.context
     stream = context.stream if isinstance(context, HttpContext) else None
     if stream is None or stream.finished:
-        call.unavailable(f"no HTTP stream in {call.record.within}")
+        call.unavailable(f"no HTTP stream in {call.within}")
         return None
     return stream
 
@@ -103,6 +103,6 @@ def proxy_send_local_response(
             body=body,
             headers=[(k.lower(), v) for k, v in headers],
             grpc_status=grpc_status,
-            callback=call.record.within or "",
+            callback=call.within or "",
         )
     return Status.OK
