@@ -128,7 +128,12 @@ class UpstreamServer:
         except BadRequest as bad:
             _send(conn, 400, {"content-type": "text/plain"}, str(bad).encode(), head=False, close=True)
             return False
-        status, headers, body = self.handler(request)
+        try:
+            status, headers, body = self.handler(request)
+        except Exception as exc:  # a reply the test set up wrongly: say so to Envoy, keep serving others
+            message = f"the upstream's handler failed: {exc!r}".encode()
+            _send(conn, 500, {"content-type": "text/plain"}, message, head=False, close=True)
+            return False
         close = wants_close or version != "HTTP/1.1"
         _send(conn, status, headers, body, head=request.method == "HEAD", close=close)
         return not close

@@ -34,16 +34,18 @@ def access_log_flush_arguments(envoy_version: str) -> list[str]:
     coarse clock (a 1 ms interval still left a record ~3 ms behind its response, measured) and 0
     makes Envoy spin a core; from 1.37 a minimum flush size of 0 writes every record as it comes."""
     arguments = ["--file-flush-interval-msec", str(ACCESS_LOG_FLUSH_MS)]
-    if _release(envoy_version) >= (1, 37):
+    if writes_files_at_once(envoy_version):
         arguments += ["--file-flush-min-size-kb", "0"]
     return arguments
 
 
-def _release(version: str) -> tuple[int, ...]:
+def writes_files_at_once(envoy_version: str) -> bool:
+    """Whether this release takes ``--file-flush-min-size-kb`` (1.37 on), so that what it writes to
+    files (access records, a ``--log-path`` log) is there as it happens."""
     try:
-        return tuple(int(part) for part in version.split(".")[:2])
+        return tuple(int(part) for part in envoy_version.split(".")[:2]) >= (1, 37)
     except ValueError:
-        return (0,)
+        return False
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,13 @@ from testcontainers.core.waiting_utils import WaitStrategy
 
 from ..timing import timed
 from . import cleanup
-from .bootstrap import Address, EnvoySpec, access_log_flush_arguments, render_bootstrap
+from .bootstrap import (
+    Address,
+    EnvoySpec,
+    access_log_flush_arguments,
+    render_bootstrap,
+    writes_files_at_once,
+)
 from .container_facts import ContainerFacts
 from .dockerhost import ContainerBackendError, connect, require_image
 from .growing import GrowingFile
@@ -99,7 +105,8 @@ class ContainerEnvoy(EnvoyHandle):
     def logs(self) -> str:
         if self._final_logs is not None:
             return self._final_logs
-        # what Envoy printed before its log file was open (a bad command line) is in its output
+        # no file: a release that writes it late logs to the output (see ``_command``), and what Envoy
+        # printed before its log file was open (a bad command line) is there too
         return self._log_file.read() or self._output()
 
     def access_log(self) -> str:
@@ -391,13 +398,16 @@ class ContainerRunner:
         return inner, files
 
     def _command(self, spec: EnvoySpec) -> list[str]:
+        version = self.envoy_version()
+        # Envoy's log in the shared directory only where it is written at once: before 1.37 it would
+        # lag behind the stream it tells of, and the container's output does not
+        own_log = ["--log-path", str(ENVOY_SOCKETS / LOG_FILE)] if writes_files_at_once(version) else []
         return [
             "--config-path",
             str(BOOTSTRAP),
-            "--log-path",
-            str(ENVOY_SOCKETS / LOG_FILE),
+            *own_log,
             "--disable-hot-restart",
-            *access_log_flush_arguments(self.envoy_version()),
+            *access_log_flush_arguments(version),
             "--concurrency",
             str(spec.concurrency),
             "--log-level",

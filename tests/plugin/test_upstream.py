@@ -99,3 +99,11 @@ def test_stop_ends_open_connections(tmp_path):
     server.stop()
     assert _closed(sock) and not (tmp_path / "u.sock").exists()
     sock.close()
+
+
+def test_a_reply_it_cannot_send_is_a_500_not_a_silent_close(upstream):
+    upstream.respond_with(body=12345)  # neither bytes nor text
+    with _connect(upstream) as sock:
+        sock.sendall(b"GET / HTTP/1.1\r\nHost: u\r\n\r\n")
+        status, _, body = _response(sock)
+    assert status == b"HTTP/1.1 500 Internal Server Error" and b"bytes or text" in body
