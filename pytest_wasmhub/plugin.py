@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
+from types import TracebackType
 
 import pytest
 
@@ -293,6 +294,23 @@ def pytest_runtest_makereport(
     if call.excinfo is not None and isinstance(call.excinfo.value, EnvoyStartError):
         sections.append(("envoy start-up", call.excinfo.value.details()))
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    # Ctrl-C or SIGTERM can land on a bytecode without a line number (CPython 3.11 gives that traceback
+    # entry none): pytest's report of the interrupt then crashes and the session exits 1, not 2
+    drop_lineless_entries(excinfo.tb)
+
+
+def drop_lineless_entries(tb: TracebackType | None) -> None:
+    """Unlink the entries of a traceback that have no line number (the first never lacks one)."""
+    while tb is not None:
+        following = tb.tb_next
+        while following is not None and following.tb_lineno is None:
+            following = following.tb_next
+        tb.tb_next = following
+        tb = following
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
