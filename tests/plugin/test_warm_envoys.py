@@ -5,6 +5,8 @@ for its very configuration, a refusal included, and one nobody takes is stopped 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,33 @@ def test_cases_that_need_no_envoy_run_first(pytester, example_module):
     first_envoy_case = next(n for n, nodeid in enumerate(ids) if nodeid.startswith(("envoy/", "isolation/")))
     in_process = [n for n, nodeid in enumerate(ids) if nodeid.startswith(("abi/", "host/", "spec/"))]
     assert in_process and max(in_process) < first_envoy_case, ids
+
+
+LOGGERS_AT_START = """
+import logging, sys, tempfile
+from pathlib import Path
+from pytest_wasmhub.envoy import EnvoySpec, ProcessRunner, resolve_envoy_binary
+from pytest_wasmhub.fixtures.suite import load_client_code
+from pytest_wasmhub.module import load_module
+from pytest_wasmhub.upstream import Upstream
+
+work = Path(tempfile.mkdtemp())
+module = load_module(sys.argv[1], work).path
+with Upstream() as upstream:
+    load_client_code(upstream)
+    before = set(logging.root.manager.loggerDict)
+    ProcessRunner(resolve_envoy_binary()).start(EnvoySpec.for_module(module, upstream=upstream.address), work).stop()
+    print(sorted(set(logging.root.manager.loggerDict) - before))
+"""
+
+
+def test_an_envoy_started_ahead_creates_no_logger(example_module):
+    # pytest walks every logger as a test starts: a start-up thread must not add one meanwhile
+    done = subprocess.run(
+        [sys.executable, "-c", LOGGERS_AT_START, str(example_module)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", f"loggers made during a start: {done.stdout}"
