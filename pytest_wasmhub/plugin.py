@@ -12,7 +12,7 @@ from types import TracebackType
 
 import pytest
 
-from . import discovery
+from . import discovery, heap
 from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version
 from .envoy.binary import checked_envoy_binary
 from .envoy.cleanup import on_parent_exit
@@ -157,7 +157,9 @@ def _collect_conformance(config: pytest.Config) -> None:
         config.args.append(str(suite))
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    heap.release(config)  # after pytest's own last collection, which then skips the session's objects
     container_backend.unconfigure(config)
     workdir = config.stash.get(state.MODULE_WORKDIR, None)
     if workdir is not None:
@@ -311,6 +313,10 @@ def drop_lineless_entries(tb: TracebackType | None) -> None:
             following = following.tb_next
         tb.tb_next = following
         tb = following
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    heap.settle(session.config)  # what the session holds until its end, items included
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
