@@ -40,15 +40,6 @@ def unix_transport(path: str, *, http2: bool = False) -> httpx.HTTPTransport:
     return httpx.HTTPTransport(uds=path, http1=not http2, http2=http2, verify=False)
 
 
-def plain_async_client(
-    base_url: str = "", *, http2: bool = False, timeout: float = 10.0, **kwargs: object
-) -> httpx.AsyncClient:
-    """An asyncio client; a ``transport`` given in ``kwargs`` decides HTTP/2 and limits itself."""
-    return httpx.AsyncClient(
-        base_url=base_url, http1=not http2, http2=http2, timeout=timeout, verify=no_tls(), **kwargs
-    )  # type: ignore[arg-type]
-
-
 def get(url: str, timeout: float) -> httpx.Response:
     with plain_client(timeout=timeout) as client:
         return client.get(url)

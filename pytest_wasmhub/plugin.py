@@ -12,7 +12,7 @@ from types import TracebackType
 
 import pytest
 
-from . import discovery, heap
+from . import discovery, heap  # heap before the heavy imports below: it sets aside what is alive
 from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version
 from .envoy.binary import checked_envoy_binary
 from .envoy.cleanup import on_parent_exit

@@ -5,19 +5,19 @@ or Envoy reset the stream."""
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
+from .batch import BatchRequest, send_batch
 from .envoy.accesslog import REQUEST_HEADER
 from .envoy.handle import EnvoyHandle, describe_exit
 from .envoy.logs import LogEntry, traps
-from .httpclient import plain_async_client
 from .outcomes import Kind, Outcome, judge_no_answer, judge_response
 from .timing import timed
 
@@ -157,8 +157,13 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
     connections as there are) and judge each by Envoy's record; ``bound`` limits the whole batch."""
     history = envoy.log_entries()
     ids = [new_request_id() for _ in streams]
+    batch = [
+        BatchRequest(stream.path, ((REQUEST_HEADER, request_id),), stream.http2)
+        for stream, request_id in zip(streams, ids, strict=True)
+    ]
+    authority = urlsplit(envoy.url).netloc
     with timed("request"):  # the whole batch, as one
-        answers_ = asyncio.run(_batch(envoy, streams, ids, bound))
+        answers_ = send_batch(lambda: envoy.connect(timeout=bound), authority, batch, bound)
     window = envoy.log_entries()[len(history) :]
     outcomes = []
     broken: Outcome | None = None
@@ -182,19 +187,6 @@ def send_concurrently(envoy: EnvoyHandle, streams: Sequence[Stream], bound: floa
             envoy.tainted = outcome.reason
         outcomes.append(outcome)
     return outcomes
-
-
-async def _batch(envoy: EnvoyHandle, streams: Sequence[Stream], ids: list[str], bound: float) -> list[object]:
-    h1_count = sum(not s.http2 for s in streams)
-    url, limits = envoy.url, httpx.Limits(max_connections=max(1, h1_count))
-    h2 = plain_async_client(url, http2=True, timeout=bound, transport=envoy.async_transport(url, http2=True))
-    h1 = plain_async_client(url, timeout=bound, transport=envoy.async_transport(url, limits=limits))
-    async with h2, h1:
-        requests = [
-            (h2 if stream.http2 else h1).get(stream.path, headers={REQUEST_HEADER: request_id})
-            for stream, request_id in zip(streams, ids, strict=True)
-        ]
-        return await asyncio.gather(*requests, return_exceptions=True)
 
 
 def reset_mid_body(

@@ -206,18 +206,6 @@ class EnvoyHandle(ABC):
         path = self.socket_for(url)
         return unix_transport(path, http2=http2) if path else None
 
-    def async_transport(
-        self, url: str, *, http2: bool = False, limits: httpx.Limits | None = None
-    ) -> httpx.AsyncHTTPTransport:
-        """An asyncio transport to ``url`` (over its Unix socket when it is one)."""
-        return httpx.AsyncHTTPTransport(
-            uds=self.socket_for(url),
-            http1=not http2,
-            http2=http2,
-            verify=no_tls(),
-            **({"limits": limits} if limits else {}),
-        )
-
     def wait_for_log(self, pattern: str, timeout: float = 5.0) -> re.Match[str] | None:
         """Wait until Envoy's log matches ``pattern`` (a regular expression); the match, or None."""
         expression = re.compile(pattern)
