@@ -99,6 +99,10 @@ class Run:
     waits: list[float]
     summary: str
     cpu: float  # user + system seconds of pytest and its Envoys: steadier than wall on a shared machine
+    before_cases: float  # from the launch to the end of collection: Python, pytest, the plugin, collection
+    after_cases: float  # from the end of the last case to the process's exit: reports, teardown, exit
+    in_process_cases: list[float]  # the cases that need no Envoy, whole (pytest's machinery included)
+    envoy_cases: list[float]  # the cases that run Envoy, whole
 
     @property
     def overhead(self) -> float:
@@ -154,7 +158,7 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins, "--wasm", module, *extra
         ]  # fmt: skip
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        started = time.perf_counter()
+        started, launched_at = time.perf_counter(), time.time()
         result = subprocess.run(command, cwd=empty, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -166,6 +170,8 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
             spent[kind].append(float(seconds))
             if kind == "envoy_config":
                 configs.update(label)
+            if kind == "case":
+                spent[f"case_{label[0]}"].append(float(seconds))
     out = result.stdout.strip().splitlines()
     summary = out[-1] if out else result.stderr[-500:]
     return Run(
@@ -178,6 +184,10 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
         spent["wait"],
         summary,
         cpu,
+        before_cases=max(spent["clock_at_collected"], default=launched_at) - launched_at,
+        after_cases=wall - (max(spent["clock_at_cases_done"], default=launched_at) - launched_at),
+        in_process_cases=spent["case_in_process"],
+        envoy_cases=spent["case_envoy"],
     )
 
 
@@ -190,6 +200,10 @@ def show(label: str, run: Run, start_s: float) -> None:
         f"{sum(run.ahead):4.2f} s, of which waited for {sum(run.ahead_waits):4.2f} s) "
         f"+ requests {sum(run.requests):4.2f} s ({len(run.requests)}) "
         f"+ suite overhead {run.overhead:4.2f} s (of which Envoy waits {sum(run.waits):4.2f} s)\n"
+        f"  by phase: before the first case {run.before_cases:4.2f} s (Python, pytest, the plugin, "
+        f"collection) + {len(run.in_process_cases)} cases without Envoy {sum(run.in_process_cases):4.2f} s "
+        f"+ {len(run.envoy_cases)} cases with Envoy {sum(run.envoy_cases):4.2f} s (their requests, waits "
+        f"and Envoy starts included) + after the last case {run.after_cases:4.2f} s\n"
         f"  floor {floor:5.2f} s = pytest alone {PYTEST_ALONE_S:4.2f} s + {run.configs} needed starts x "
         f"{start_s * 1000:.0f} ms + requests;  "
         f"wall / floor = {run.wall / floor:.2f};  CPU {run.cpu:4.2f} s (pytest and its Envoys)"

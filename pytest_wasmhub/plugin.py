@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Generator
 from pathlib import Path
 from types import TracebackType
 
 import pytest
 
-from . import discovery, heap  # heap before the heavy imports below: it sets aside what is alive
+from . import discovery, heap, timing  # heap before the heavy imports below: it sets aside what is alive
 from .envoy import EnvoyBinaryError, EnvoyStartError, envoy_version
 from .envoy.binary import checked_envoy_binary
 from .envoy.cleanup import on_parent_exit
@@ -260,16 +261,27 @@ def _in_process_cases_first(items: list[pytest.Item]) -> None:
     order, while the Envoys the others share start in the background (``wasmhub_warm_envoys``); an
     author's own tests keep their place."""
     suite = conformance_dir()
-
-    def needs_envoy(item: pytest.Item) -> bool:
-        return "envoy_factory" in getattr(item, "fixturenames", ())
-
     in_suite = [suite in Path(str(item.path)).parents for item in items]
     ours = [item for item, mine in zip(items, in_suite, strict=True) if mine and not needs_envoy(item)]
     if ours:
         first = in_suite.index(True)
         moved = set(map(id, ours))
         items[first:] = ours + [item for item in items[first:] if id(item) not in moved]
+
+
+def needs_envoy(item: pytest.Item) -> bool:
+    return "envoy_factory" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    if not timing.enabled():
+        return (yield)
+    started = time.perf_counter()
+    try:
+        return (yield)
+    finally:  # a whole case, pytest's set-up, reports and teardown included
+        timing.record("case", time.perf_counter() - started, "envoy" if needs_envoy(item) else "in_process")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -317,6 +329,7 @@ def drop_lineless_entries(tb: TracebackType | None) -> None:
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     heap.settle(session.config)  # what the session holds until its end, items included
+    timing.record("clock_at_collected", time.time())
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -324,6 +337,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    timing.record("clock_at_cases_done", time.time())
     # Safety net: fixtures stop their Envoys, but an interrupted session must not leave one behind.
     from .envoy.process import stop_all
 
