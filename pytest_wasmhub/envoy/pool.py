@@ -14,6 +14,9 @@ not wedged, holding no stream the module never finished); otherwise it is stoppe
 ``prestart`` starts an Envoy for a spec in the background, so its start-up overlaps the tests that run
 before the first one asking for it; ``acquire`` of the same spec (the same rendered bootstrap) takes it
 as if it had just started it, a refusal included. One nobody asked for is stopped by ``close``.
+
+An Envoy that cannot be handed on is stopped in the background (its shutdown took 30-40 ms, in the
+teardown of the test that spent it); ``close`` waits for those stops too, so none outlives the pool.
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ class EnvoyPool:
     # Envoys starting in the background for a later acquire, by key
     _starting: dict[tuple[int, str], list[Future[EnvoyHandle]]] = field(default_factory=dict)
     _starter: ThreadPoolExecutor | None = None
+    _stopping: list[threading.Thread] = field(default_factory=list)
 
     def prestart(self, runner: Runner, spec: EnvoySpec, workdir: Path) -> None:
         """Start an Envoy for ``spec`` in the background for a later ``acquire`` of the same spec; a
@@ -141,11 +145,18 @@ class EnvoyPool:
         if not clean:
             self.stats.discarded += lease is not None
             self._forget(envoy)
-            envoy.stop()
+            self._stop_in_background(envoy)
             return
         assert lease is not None
         with self._lock:
             self.idle.setdefault(lease.key, []).append(envoy)
+
+    def _stop_in_background(self, envoy: EnvoyHandle) -> None:
+        stopping = threading.Thread(target=envoy.stop, name="wasmhub-envoy-stop")  # exit waits for it
+        with self._lock:
+            self._stopping = [thread for thread in self._stopping if thread.is_alive()]
+            self._stopping.append(stopping)
+        stopping.start()
 
     def _forget(self, envoy: EnvoyHandle) -> None:
         with self._lock:
@@ -167,6 +178,10 @@ class EnvoyPool:
         # side by side: each stop waits for its Envoy's shutdown
         with ThreadPoolExecutor(max_workers=max(1, len(everyone))) as stopping:
             list(stopping.map(lambda envoy: envoy.stop(), everyone))
+        with self._lock:
+            discarded, self._stopping = self._stopping, []
+        for thread in discarded:
+            thread.join()
         if self._starter is not None:  # only now: an Envoy dies with the thread that started it
             self._starter.shutdown(wait=True)
             self._starter = None

@@ -1,6 +1,7 @@
 """Envoys started ahead: the conformance suite runs its cases that need no Envoy first and meanwhile
 starts, in the background, the Envoys the selected cases will ask for; a case takes the one started
-for its very configuration, a refusal included, and one nobody takes is stopped at the end."""
+for its very configuration, a refusal included, and one nobody takes is stopped at the end. One that
+cannot be handed on is stopped in the background, and the pool's close waits for that too."""
 
 from __future__ import annotations
 
@@ -132,3 +133,22 @@ def test_an_envoy_started_ahead_creates_no_logger(example_module):
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]", f"loggers made during a start: {done.stdout}"
+
+
+def test_a_poisoned_envoy_is_stopped_in_the_background_and_close_waits_for_it(tmp_path):
+    runner = ProcessRunner(resolve_envoy_binary())
+    module = load_module(probe_path("trap_on_crash_path"), tmp_path).path
+    pool = EnvoyPool()
+    with Upstream() as upstream:
+        spec = EnvoySpec.for_module(module, upstream=upstream.address)
+        poisoned = pool.acquire(runner, spec, tmp_path)
+        assert poisoned.http.get("/crash").status_code == 503  # the probe traps: the VM is failed
+        pool.release(poisoned)
+        assert pool.stats.discarded == 1
+        fresh = pool.acquire(runner, spec, tmp_path)
+        assert fresh is not poisoned, "a poisoned Envoy was handed on"
+        assert fresh.http.get("/").headers["x-count"] == "1"
+        pool.release(fresh)
+        pool.close()
+    assert not _alive(poisoned.pid) and not _alive(fresh.pid), "close() left an Envoy running"
+    assert poisoned.exit_code() is not None
