@@ -3,10 +3,10 @@ requests on a connection each, driven by the protocol state machines httpx itsel
 ``h11``) and one ``selectors`` loop.
 
 httpx's asyncio client spent ~60 ms of CPU on a batch of 80 such streams through Envoy (64 HTTP/2, 16
-HTTP/1.1; the upstream's share included), this loop ~22 ms. The answers
-are ``httpx.Response`` objects, and what went wrong is an ``httpx`` exception (``ReadTimeout`` when the
-bound ran out, ``RemoteProtocolError`` for a reset or a closed connection, ``ConnectError``), so that
-they are judged exactly as the suite's other requests are.
+HTTP/1.1; the upstream's share included), this loop ~22 ms. The answers are ``httpx.Response``
+objects, and what went wrong is an ``httpx`` exception (``ReadTimeout`` when the bound ran out,
+``RemoteProtocolError`` for a reset or a closed connection, ``ConnectError``), so that they are judged
+exactly as the suite's other requests are.
 """
 
 from __future__ import annotations
