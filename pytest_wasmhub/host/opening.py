@@ -62,7 +62,7 @@ def open_stream(
     host.contexts[context.id] = context
     host.open_streams.append(stream)
     try:
-        host.invoke("proxy_on_context_create", context.id, context.id, context.root_id)
+        host.call_export("proxy_on_context_create", context.id, (context.id, context.root_id))
     except CallbackFailed as failed:
         stream.fail(failed.failure)
     else:

@@ -154,7 +154,8 @@ class Stream:
         host = self.host
         vm = host.vm
         if vm is not None and name in vm.functions:
-            value = host.invoke(name, self.context.id, self.context.id, *args, default=CONTINUE)
+            context_id = self.context.id
+            value = host.call_export(name, context_id, (context_id, *args), CONTINUE)
             if host.vm is vm or (host.vm is not None and name in host.vm.functions):
                 self.result.actions.append((name, value))
         elif host.vm_failure is not None:
