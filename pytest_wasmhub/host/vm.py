@@ -15,7 +15,7 @@ import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
 from .fastcall import ExportCaller, get_fuel, raise_error, refiller, store_handle
-from .memory import GuestMemory, Storelike
+from .memory import MEMORY_STAYS, GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
 ENVOY_MEMORY_LIMIT = 1 << 30  # PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES: memory.grow returns -1 beyond
@@ -25,6 +25,8 @@ _CONFIG.consume_fuel = True
 # Traps by explicit checks, not by signals: pytest's faulthandler (or any handler installed after
 # wasmtime's) would otherwise turn a guest's `unreachable` into a fatal SIGILL of the whole process.
 _CONFIG.signals_based_traps = False
+if MEMORY_STAYS:  # linear memory never moves (it grows within its reservation): a view of it stays valid
+    _CONFIG.memory_may_move = False
 ENGINE = wasmtime.Engine(_CONFIG)
 _COMPILED: OrderedDict[str, wasmtime.Module] = OrderedDict()
 _CACHE_SIZE = 32
