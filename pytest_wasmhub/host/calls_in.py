@@ -11,6 +11,7 @@ import wasmtime
 from .callbacks import VALID_RESULTS, describe_result
 from .errors import RestrictedCallError
 from .fastcall import raise_error
+from .memory import MEMORY_MOVES
 from .stream import CallbackFailed
 from .trace import CALLBACK, INVALID_RESULT, CallRecord
 from .vm import CallFailed
@@ -59,7 +60,8 @@ def call_export(
             value = func.call_in_store(args)
         except (RestrictedCallError, wasmtime.Trap, wasmtime.WasmtimeError) as exc:
             vm.depth = 0  # as ``Vm.call`` leaves it before the failure is reported
-            vm.memory.view = None
+            if MEMORY_MOVES:
+                vm.memory.view = None
             failure = vm.failure_of(name, exc, context_id)
             if record is not None:
                 record.failure = failure.describe().splitlines()[0]
@@ -67,7 +69,8 @@ def call_export(
             raise CallbackFailed(failure) from None
         finally:
             vm.depth = 0
-            vm.memory.view = None  # the guest ran (``GuestMemory.forget``)
+            if MEMORY_MOVES:
+                vm.memory.view = None  # the guest ran (``GuestMemory.forget``)
     finally:
         host.current_callback, host.current_context_id, host.effective_context_id = saved
         if record is not None:

@@ -22,6 +22,7 @@ from .codes import WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
 from .fastcall import Handle, define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
+from .memory import MEMORY_MOVES
 from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord, Unrecorded
 from .vm import ENGINE
 
@@ -142,7 +143,8 @@ class Dispatcher:
             ):
                 return live.dispatch(caller, binding, args)
             # the common case, recording off and nothing to check: ``dispatch`` in short
-            vm.memory.view = None  # the guest ran since the host last looked at its memory
+            if MEMORY_MOVES:
+                vm.memory.view = None  # the guest ran since the host last looked at its memory
             host.trace.seq += 1  # numbered, not recorded
             context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``
             context = None if context_id is None else host.contexts.get(context_id)
@@ -157,7 +159,8 @@ class Dispatcher:
     def dispatch(self, caller: Handle, binding: Binding, args: tuple[int, ...]) -> Any:
         host = self.host
         vm = host.vm
-        vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
+        if MEMORY_MOVES:
+            vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
         context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``, inlined
         trace = host.trace
         if trace.enabled:

@@ -25,6 +25,7 @@ Storelike = Handle  # see fastcall.store_handle
 # 32-bit memory): then the view made when it was last looked at stays valid however the guest ran since,
 # only perhaps shorter than memory is now, and most host calls need no FFI call to find memory
 MEMORY_STAYS = hasattr(wasmtime.Config, "memory_may_move")
+MEMORY_MOVES = not MEMORY_STAYS  # then whoever lets the guest run sets ``GuestMemory.view`` to None
 
 
 class GuestMemory:
@@ -35,8 +36,8 @@ class GuestMemory:
         self._ref: Any = None if memory is None else memory_ref(memory)
         self._allocate = allocate
         # linear memory as a memoryview, looked up once per host call: it changes only when the guest
-        # runs (memory.grow), so whoever lets the guest run sets ``view`` to None (see ``forget``); where
-        # memory stays in place, the last view made serves again (``current``)
+        # runs (memory.grow), so where memory can move, whoever lets the guest run sets ``view`` to None
+        # (see ``forget``); where it stays in place, the view serves until an access goes past it
         self.view: memoryview | None = None
         self._mapped: tuple[int, memoryview] | None = None  # (size, view) last made
 
@@ -113,7 +114,8 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
-        self.view = None  # the allocator ran guest code
+        if MEMORY_MOVES:
+            self.view = None  # the allocator ran guest code
         if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr

@@ -15,7 +15,7 @@ import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
 from .fastcall import ExportCaller, get_fuel, raise_error, refiller, store_handle
-from .memory import MEMORY_STAYS, GuestMemory, Storelike
+from .memory import MEMORY_MOVES, MEMORY_STAYS, GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
 ENVOY_MEMORY_LIMIT = 1 << 30  # PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES: memory.grow returns -1 beyond
@@ -137,7 +137,8 @@ class Vm:
         finally:
             self.depth -= 1
             self.restriction = saved
-            self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
+            if MEMORY_MOVES:
+                self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
 
     def failure_of(self, name: str, exc: Exception, context_id: int | None) -> GuestFailure:
         """What a call of export ``name`` that raised ``exc`` reports."""
