@@ -81,7 +81,28 @@ def _upstream(host: ProxyWasmHost, upstream: Any) -> Callable[[UpstreamRequest],
 
 
 def request_id() -> bytes:
-    """A random (version 4) UUID, as Envoy puts in ``x-request-id``; not for secrets."""
-    bits = random.getrandbits(128) & ~(0xF << 76) & ~(0x3 << 62) | (0x4 << 76) | (0x2 << 62)
-    digits = f"{bits:032x}"
-    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}".encode()
+    """A random (version 4) UUID, as Envoy puts in ``x-request-id``; not for secrets. Made a batch at a
+    time: formatting one on its own costs more than the rest of a stream's request headers."""
+    if not _request_ids:
+        _request_ids.extend(_new_request_ids())
+    return _request_ids.pop()
+
+
+_BATCH = 256
+_request_ids: list[bytes] = []
+# per 128 bits: 4 bits of version (4) and 2 of variant (10), the other 122 random
+_KEEP = ((1 << 128) - 1) & ~(0xF << 76) & ~(0x3 << 62)
+_SET = (0x4 << 76) | (0x2 << 62)
+_KEEPS = sum(_KEEP << (128 * i) for i in range(_BATCH))
+_SETS = sum(_SET << (128 * i) for i in range(_BATCH))
+_PLACES = [j + (j >= 8) + (j >= 12) + (j >= 16) + (j >= 20) for j in range(32)]  # digit -> its place
+
+
+def _new_request_ids() -> list[bytes]:
+    bits = random.getrandbits(128 * _BATCH) & _KEEPS | _SETS
+    digits = bits.to_bytes(16 * _BATCH, "big").hex().encode()  # 32 digits per UUID
+    text = bytearray(b"-" * (37 * _BATCH))  # 8-4-4-4-12 digits and a space per UUID
+    for digit, place in enumerate(_PLACES):  # a column at a time, every UUID at once
+        text[place::37] = digits[digit::32]
+    text[36::37] = b" " * _BATCH
+    return bytes(text).split()
