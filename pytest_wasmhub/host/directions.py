@@ -110,6 +110,30 @@ def frame(headers: HeaderMap, head: bool, has_body: bool) -> None:
         headers.add(b"content-length", b"0")
 
 
+def to_client(
+    pairs: list[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bytes | None, bool, list[tuple[bytes, bytes]]]:
+    """Response headers as they reach the client, in one walk: the first ``:status``, the first
+    ``content-length``, whether the body's framing is given (see ``frame``), and the other headers."""
+    status = length = None
+    framed = False
+    rest = []
+    for pair in pairs:
+        key = pair[0]
+        if key == b":status":
+            if status is None:
+                status = pair[1]
+            continue
+        if key == b"content-length":
+            framed = True
+            if length is None:
+                length = pair[1]
+        elif key == b"transfer-encoding":
+            framed = True
+        rest.append(pair)
+    return status, length, framed, rest
+
+
 def split(body: bytes, chunk_size: int | None) -> list[bytes]:
     if not body:
         return []

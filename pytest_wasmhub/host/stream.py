@@ -23,6 +23,7 @@ from .directions import (
     local_reply_direction,
     new_map,
     response_direction,
+    to_client,
 )
 from .errors import GuestFailure
 from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_text
@@ -244,8 +245,10 @@ class Stream:
         """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
         HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
         found = None if d.forwarded_headers is None else d.forwarded_headers.get_first(b"content-length")
-        if found is None:
-            return
+        if found is not None:
+            self._check_declared(d, found)
+
+    def _check_declared(self, d: Direction, found: bytes) -> None:
         declared = to_text(found)
         if declared.isdigit() and int(declared) != len(d.forwarded_body):
             self.host.report_problem(
@@ -269,13 +272,16 @@ class Stream:
     def _deliver_response(self) -> None:
         d = self.response
         assert d is not None
-        self._check_length(d)
-        headers = d.forwarded_headers if d.forwarded_headers is not None else HeaderMap()
-        status = int(to_text(headers.get_first(b":status") or b"") or 0)
+        forwarded = d.forwarded_headers.pairs if d.forwarded_headers is not None else []
+        status_text, length, framed, client_pairs = to_client(forwarded)
+        if length is not None:  # ``_check_length``, with the length found on the way
+            self._check_declared(d, length)
+        status = int(to_text(status_text or b"") or 0)
         client_headers = new_map()
-        client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]
+        client_headers.pairs = client_pairs
         head = self.request.headers.get_first(b":method") == b"HEAD"
-        frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
+        if not framed:
+            frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
         # the codec sends no body in answer to HEAD, whoever wrote one (a local reply keeps its length)
         body = b"" if head else bytes(d.forwarded_body)
         self.result.response = Response.of(status, client_headers, body, d.forwarded_trailers)
