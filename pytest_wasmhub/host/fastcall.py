@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import struct
 from collections.abc import Callable
 from ctypes import POINTER, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
@@ -52,7 +53,6 @@ except (ImportError, AttributeError):  # another wasmtime-py layout: use the pub
 
 _U32 = 0xFFFFFFFF
 _U64 = (1 << 64) - 1
-_UNSIGNED = _U32.__and__  # an i32's bits as an unsigned number
 Handle = Any  # fast: the address of a store's context (int or c_void_p); fallback: the Store or Caller
 
 
@@ -248,7 +248,7 @@ def raise_error(error: Any) -> None:
 
 _pending: BaseException | None = None  # the exception a host function raised, until the call returns
 # each defined import by its number, until wasmtime finalizes the definition (its linker and stores are gone)
-_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool, int | None]] = {}
+_entries: dict[int, tuple[Callable[..., Any], Callable[[Any], tuple[int, ...]], str | None, Any, Any]] = {}
 _numbers = iter(range(1, 1 << 62))
 _VIEW_SLOTS = 16  # a host function with at most this many values gets the one shared view type
 _VIEW = c_int64 * (_VIEW_SLOTS * _SLOT) if _FAST else None
@@ -266,7 +266,7 @@ def _raise_pending() -> None:
 def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
     """The trampoline of every host function: ``function(handle, *ints)``, handle of the calling store."""
     global _pending
-    function, i32_params, result, view, all_i32, handle = _entries[env or 0]
+    function, unpack, result, view, handle = _entries[env or 0]
     try:
         # wasmtime passes the values in the same few places: an int view of one is made once
         slots = _views.get(values) if view is _VIEW else None
@@ -276,12 +276,7 @@ def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
                 if len(_views) >= 64:
                     _views.clear()
                 _views[values] = slots
-        raw = slots[0 : len(i32_params) * _SLOT : _SLOT]
-        if all_i32:
-            value = function(handle or _caller_context(caller), *map(_UNSIGNED, raw))  # no Python frame
-        else:
-            args = [v & _U32 if small else v for v, small in zip(raw, i32_params, strict=True)]
-            value = function(handle or _caller_context(caller), *args)
+        value = function(handle or _caller_context(caller), *unpack(slots))
         if result is not None:
             slots[0] = value if result == "i64" else value & _U32  # the guest reads the low half of an i32
         return 0
@@ -325,8 +320,10 @@ def define_import(
     handle = None if store is None else store_handle(store)
     slots = max(len(params), len(results), 1)
     view = _VIEW if slots <= _VIEW_SLOTS else c_int64 * (slots * _SLOT)  # only ``slots`` are ever read
-    i32_params = tuple(t == "i32" for t in params)
-    _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params), handle)
+    # each value from its slot at once, as the union holds it: an i32 unsigned, an i64 as it is
+    layout = "".join(f"I{8 * _SLOT - 4}x" if t == "i32" else f"q{8 * _SLOT - 8}x" for t in params)
+    unpack = struct.Struct("=" + layout).unpack_from
+    _entries[index] = (function, unpack, results[0] if results else None, view, handle)
     module_bytes, name_bytes = module.encode(), name.encode()
     error = _wasmtime_linker_define_func_unchecked(
         linker.ptr(), module_bytes, len(module_bytes), name_bytes, len(name_bytes), func_type.ptr(),
