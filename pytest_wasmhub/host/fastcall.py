@@ -43,6 +43,7 @@ try:
     _loose = ctypes.CFUNCTYPE(c_void_p)
     _call_words = _loose(("wasmtime_func_call_unchecked", ffi.dll))
     _set_fuel_words = _loose(("wasmtime_context_set_fuel", ffi.dll))
+    _get_fuel_words = _loose(("wasmtime_context_get_fuel", ffi.dll))
     _RAW = ffi.wasmtime_val_raw_t
     _SLOT = ctypes.sizeof(_RAW) // 8  # int64 words per value slot (a slot also fits a v128)
     _CALLBACK = ffi.wasmtime_func_unchecked_callback_t
@@ -226,6 +227,21 @@ def refiller(store: wasmtime.Store, fuel: int) -> Callable[[], Any]:
     if not _FAST:
         return functools.partial(_refuel_slowly, store, fuel)
     return functools.partial(_set_fuel_words, word(store_handle(store).value), word(fuel))
+
+
+def fuel_getter(store: wasmtime.Store) -> Callable[[], int]:
+    """``get()`` is ``store.get_fuel()``; fast, the loose entry point with its words bound."""
+    if not _FAST:
+        return store.get_fuel
+    read = functools.partial(_get_fuel_words, word(store_handle(store).value), word(_FUEL_ADDR))
+
+    def get() -> int:
+        error = read()
+        if error:
+            raise_error(error)
+        return _FUEL.value
+
+    return get
 
 
 def get_fuel(handle: Handle) -> int:

@@ -85,6 +85,11 @@ class Trace:
         records = self.records
         if not records or records[-1].seq < seq:
             return []
+        # at most this many records have numbers from ``seq`` on; exactly so if the first of them has
+        # one (the usual case: every call since was recorded)
+        count = self.seq - seq + 1
+        if count <= len(records) and records[-count].seq >= seq:
+            return records[-count:]
         # an operation's records are the newest few: walk back from the end before bisecting
         start, floor = len(records), max(len(records) - 64, 0)
         while start > floor and records[start - 1].seq >= seq:

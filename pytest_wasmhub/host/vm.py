@@ -14,7 +14,7 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, get_fuel, raise_error, refiller, store_handle
+from .fastcall import ExportCaller, fuel_getter, raise_error, refiller, store_handle
 from .memory import MEMORY_MOVES, MEMORY_STAYS, GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
@@ -77,6 +77,7 @@ class Vm:
         self.store.set_fuel(UNLIMITED_FUEL)
         self.handle = store_handle(self.store)  # what calls and memory access take for the store
         self.refill = refiller(self.store, UNLIMITED_FUEL if fuel is None else fuel)  # a callback's budget
+        self._fuel_left = fuel_getter(self.store)  # read after every recorded callback
         self.depth = 0  # nesting of guest calls (a host call may call the allocator)
         self.restriction: tuple[str, frozenset[tuple[str, str]]] | None = None
         try:
@@ -151,7 +152,7 @@ class Vm:
     def fuel_used(self) -> int | None:
         if self.fuel is None:
             return None
-        return self.fuel - get_fuel(self.handle)
+        return self.fuel - self._fuel_left()
 
     def _failure(self, name: str, trap: wasmtime.Trap, context_id: int | None) -> GuestFailure:
         code = trap.trap_code

@@ -1,0 +1,31 @@
+"""The call record: numbering, and what each stream's result lists."""
+
+from __future__ import annotations
+
+from pytest_wasmhub.host import ProxyWasmHost
+from pytest_wasmhub.host.trace import CALLBACK, CallRecord, Trace
+
+
+def test_since_lists_exactly_the_records_numbered_from_there_on():
+    trace = Trace(limit=50)
+    for n in range(400):
+        trace.enabled = n % 7 not in (3, 4)  # stretches with recording off: numbers without records
+        if trace.enabled:
+            trace.add(CallRecord(0, CALLBACK, f"c{n}", {}))
+        else:
+            trace.skip()
+    for seq in range(0, trace.seq + 3):
+        assert trace.since(seq) == [r for r in trace.records if r.seq >= seq], seq
+
+
+def test_a_streams_calls_are_its_own_whether_recording_is_on_off_or_turned_on_midway(behaviours):
+    host = ProxyWasmHost(behaviours).start()
+    on = host.http_request().calls
+    assert on[0].name == "proxy_on_context_create" and on[-1].name == "proxy_on_delete"
+    host.trace.enabled = False
+    assert host.http_request().calls == []
+    stream = host.start_request("POST", "/", body=b"x")
+    host.trace.enabled = True
+    late = stream.finish().calls
+    assert late and late[0].seq > on[-1].seq and late[-1].name == "proxy_on_delete"
+    assert host.http_request().calls[0].seq == late[-1].seq + 1
