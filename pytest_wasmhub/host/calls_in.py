@@ -44,7 +44,7 @@ def call_export(
     # a top-level callback, unrestricted (every callback of a stream): ``Vm.call`` inlined
     trace = host.trace
     record = (
-        trace.add(CallRecord(0, CALLBACK, name, {"args": args}, context_id=context_id, depth=0))
+        trace.record(CALLBACK, name, {"args": args}, context_id, None, 0)
         if trace.enabled
         else None  # recording off: nothing would keep the record
     )
@@ -141,7 +141,4 @@ def _callback_record(
     vm = host.vm
     assert vm is not None
     within = None if top else host.current_callback
-    record = CallRecord(
-        0, CALLBACK, name, {"args": args}, context_id=context_id, within=within, depth=vm.depth
-    )
-    return host.trace.add(record)
+    return host.trace.record(CALLBACK, name, {"args": args}, context_id, within, vm.depth)

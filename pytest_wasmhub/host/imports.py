@@ -164,16 +164,13 @@ class Dispatcher:
         context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``, inlined
         trace = host.trace
         if trace.enabled:
-            record: CallRecord | Unrecorded = trace.add(
-                CallRecord(
-                    0,
-                    binding.kind,
-                    binding.name,
-                    dict(zip(binding.arg_names, args, strict=True)),
-                    context_id=context_id,
-                    within=host.current_callback,
-                    depth=vm.depth,
-                )
+            record: CallRecord | Unrecorded = trace.record(
+                binding.kind,
+                binding.name,
+                dict(zip(binding.arg_names, args, strict=True)),
+                context_id,
+                host.current_callback,
+                vm.depth,
             )
         else:  # recording off: what the host function notes goes nowhere, the numbering goes on
             trace.skip()

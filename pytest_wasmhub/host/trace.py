@@ -43,6 +43,9 @@ class CallRecord:
         return f"{self.seq:5d} {'  ' * self.depth}{arrow} {self.name}({args}){ctx} = {result}{notes}"
 
 
+_new_record = object.__new__
+
+
 class Unrecorded:
     """What a host call annotates while recording is off: its decoded arguments and notes go nowhere."""
 
@@ -71,6 +74,29 @@ class Trace:
             self.records.append(record)
             if self.limit is not None and len(self.records) > 2 * self.limit:
                 del self.records[: len(self.records) - self.limit]
+        return record
+
+    def record(
+        self,
+        kind: str,
+        name: str,
+        args: dict[str, Any],
+        context_id: int | None,
+        within: str | None,
+        depth: int,
+    ) -> CallRecord:
+        """``add(CallRecord(0, kind, name, args, context_id, within, depth))`` in one frame, for a trace
+        that records (one record per call across the boundary)."""
+        self.seq += 1
+        record = _new_record(CallRecord)  # every field set here, as ``__init__`` would
+        record.seq, record.kind, record.name, record.args = self.seq, kind, name, args
+        record.context_id, record.within, record.depth = context_id, within, depth
+        record.result = record.result_name = record.failure = None
+        record.notes = []
+        records = self.records
+        records.append(record)
+        if self.limit is not None and len(records) > 2 * self.limit:
+            del records[: len(records) - self.limit]
         return record
 
     def skip(self) -> None:

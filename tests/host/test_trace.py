@@ -29,3 +29,11 @@ def test_a_streams_calls_are_its_own_whether_recording_is_on_off_or_turned_on_mi
     late = stream.finish().calls
     assert late and late[0].seq > on[-1].seq and late[-1].name == "proxy_on_delete"
     assert host.http_request().calls[0].seq == late[-1].seq + 1
+
+
+def test_a_record_made_in_one_step_is_the_record_made_the_long_way():
+    short, long = Trace(), Trace()
+    made = short.record(CALLBACK, "proxy_on_tick", {"args": (1,)}, 1, "x", 2)
+    assert made == long.add(CallRecord(0, CALLBACK, "proxy_on_tick", {"args": (1,)}, 1, "x", 2))
+    assert short.records == long.records and short.seq == long.seq == 1
+    assert made.notes is not short.record(CALLBACK, "b", {}, None, None, 0).notes
