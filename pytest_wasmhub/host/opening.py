@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .contexts import HttpContext
-from .directions import request_direction, split
+from .directions import new_map, request_direction, split
 from .errors import HostError
 from .messages import HeaderMap, Response, UpstreamRequest, to_bytes
 from .stream import CallbackFailed, Stream
@@ -41,7 +41,11 @@ def open_stream(
         chunks = [to_bytes(c) for c in body]
     else:
         chunks = split(to_bytes(body), chunk_size) if body else []
-    request_headers = HeaderMap(headers)
+    if headers is None:  # the usual case: an empty map, without ``__init__``
+        request_headers = new_map()
+        request_headers.pairs = []
+    else:
+        request_headers = HeaderMap(headers)
     pairs = request_headers.pairs
     given = bool(pairs)  # none given (the usual case): neither of the two below is there
     if chunks and trailers is None and b"content-length" not in dict(pairs):
@@ -71,13 +75,10 @@ def open_stream(
     return stream
 
 
-def _upstream(host: ProxyWasmHost, upstream: Any) -> Callable[[UpstreamRequest], Response]:
+def _upstream(host: ProxyWasmHost, upstream: Any) -> Response | Callable[[UpstreamRequest], Response]:
     chosen = upstream if upstream is not None else host.options.upstream
-    if chosen is None:
-        chosen = _DEFAULT_RESPONSE  # 200, no headers, no body (nothing changes a Response the host sends)
-    if isinstance(chosen, Response):
-        return lambda request: chosen
-    return chosen
+    # none: 200, no headers, no body (nothing changes a Response the host sends)
+    return chosen if chosen is not None else _DEFAULT_RESPONSE
 
 
 def request_id() -> bytes:

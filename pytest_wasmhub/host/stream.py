@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .contexts import HttpContext
     from .host import ProxyWasmHost
 
-Upstream = Callable[[UpstreamRequest], Response]
+Upstream = Response | Callable[[UpstreamRequest], Response]  # a Response answers every request
 
 FAIL_STREAM_DETAILS = "wasm_fail_stream"
 CLOSE_STREAM_DETAILS = "wasm_close_stream"
@@ -59,6 +59,7 @@ class Stream:
     def __init__(self, host: ProxyWasmHost, context: HttpContext, request: Direction, upstream: Upstream):
         self.host = host
         self.context = context
+        self.context_id = context.id
         self.request = request
         self.response: Direction | None = None
         self.upstream = upstream
@@ -93,7 +94,9 @@ class Stream:
                 d.headers_delivered = True
                 d.headers_open = True
                 ends = not d.pending and d.pending_trailers is None
-                action = self._callback(d.on_headers, len(d.headers.pairs), 1 if ends else 0)
+                action = self._callback(
+                    d.on_headers, (self.context_id, len(d.headers.pairs), 1 if ends else 0)
+                )
                 if self.ended or d.complete or (d is not self.request and d is not self.response):
                     return not self.ended  # the callback ended the stream or replaced this direction
                 if action in HEADERS_CONTINUE or self._take_continue(d):
@@ -110,7 +113,7 @@ class Stream:
                     return not self.ended
                 d.in_last_body = end
                 try:
-                    action = self._callback(d.on_body, len(d.buffer), 1 if end else 0)
+                    action = self._callback(d.on_body, (self.context_id, len(d.buffer), 1 if end else 0))
                 finally:
                     d.in_last_body = False
                 if self.ended or d.complete or (d is not self.request and d is not self.response):
@@ -131,7 +134,7 @@ class Stream:
                 return True
             if d.pending_trailers is not None:
                 d.trailers, d.pending_trailers = d.pending_trailers, None
-                action = self._callback(d.on_trailers, len(d.trailers))
+                action = self._callback(d.on_trailers, (self.context_id, len(d.trailers)))
                 if self._interrupted(d):
                     return not self.ended
                 if action == CONTINUE or self._take_continue(d):
@@ -148,15 +151,15 @@ class Stream:
         """The callback ended the stream, or replaced this direction (a local reply)."""
         return self.ended or d.complete or (d is not self.request and d is not self.response)
 
-    def _callback(self, name: str, *args: int) -> int:
+    def _callback(self, name: str, args: tuple[int, ...]) -> int:
+        """Call ``name`` with ``args`` (the context's id first), as the filter does; CONTINUE if absent."""
         self.request.revoked = False
         if self.response is not None:
             self.response.revoked = False
         host = self.host
         vm = host.vm
         if vm is not None and name in vm.functions:
-            context_id = self.context.id
-            value = host.call_export(name, context_id, (context_id, *args), CONTINUE)
+            value = host.call_export(name, self.context_id, args, CONTINUE)
             if host.vm is vm or (host.vm is not None and name in host.vm.functions):
                 self.result.actions.append((name, value))
         elif host.vm_failure is not None:
@@ -265,7 +268,8 @@ class Stream:
             req.forwarded_trailers,
         )
         self.result.upstream_request = sent
-        reply = self.upstream(sent)
+        upstream = self.upstream
+        reply = upstream if isinstance(upstream, Response) else upstream(sent)
         self.response = response_direction(reply, self.host.response_chunk_size)
         self.result.response_details = "via_upstream"
 
