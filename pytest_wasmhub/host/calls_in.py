@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import wasmtime
 
-from .callbacks import VALID_RESULTS, describe_result
+from .callbacks import RESULT_NAMES, VALID_RESULTS, describe_result
 from .errors import RestrictedCallError
 from .fastcall import raise_error
 from .memory import MEMORY_MOVES
@@ -77,7 +77,7 @@ def call_export(
             record.args["fuel"] = vm.fuel_used()
     if record is not None:
         record.result = value
-        record.result_name = describe_result(name, value)
+        record.result_name = RESULT_NAMES.get((name, value)) or describe_result(name, value)
     allowed = VALID_RESULTS.get(name)
     if allowed is not None and value not in allowed:
         if record is not None:

@@ -18,7 +18,7 @@ from pytest_wasmhub.abi import HostProfile, Signature
 
 from . import wasi  # noqa: F401  (registers the WASI functions)
 from .answers.situation import envoy_can_return
-from .codes import WASI_NOSYS, Status, WasiErrno, status_name
+from .codes import STATUS_NAMES, WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
 from .fastcall import Handle, define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
@@ -205,9 +205,13 @@ class Dispatcher:
             result = binding.memory_error
         if result is None:
             return None
-        if type(record) is Unrecorded:
-            return int(result)
-        return _done(record, binding, result)
+        value = int(result)
+        if type(record) is not Unrecorded:  # ``_done``, inlined
+            record.result = value
+            record.result_name = (
+                STATUS_NAMES.get(value) or str(value) if binding.kind == HOST else _errno_name(value)
+            )
+        return value
 
 
 def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pytest_wasmhub.host import ProxyWasmHost
+from pytest_wasmhub.host.callbacks import ACTION_CALLBACKS, BOOL_CALLBACKS, RESULT_NAMES, describe_result
 from pytest_wasmhub.host.trace import CALLBACK, CallRecord, Trace
 
 
@@ -37,3 +38,11 @@ def test_a_record_made_in_one_step_is_the_record_made_the_long_way():
     assert made == long.add(CallRecord(0, CALLBACK, "proxy_on_tick", {"args": (1,)}, 1, "x", 2))
     assert short.records == long.records and short.seq == long.seq == 1
     assert made.notes is not short.record(CALLBACK, "b", {}, None, None, 0).notes
+
+
+def test_the_table_of_result_names_says_what_describe_result_says():
+    callbacks = [*sorted(ACTION_CALLBACKS | BOOL_CALLBACKS), "proxy_on_tick"]
+    for callback in callbacks:
+        for value in [None, *range(-2, 12), 1 << 31]:
+            fast = RESULT_NAMES.get((callback, value)) or describe_result(callback, value)
+            assert fast == describe_result(callback, value), (callback, value)
