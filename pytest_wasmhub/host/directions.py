@@ -12,6 +12,9 @@ from .messages import HeaderMap, Response, to_bytes
 # an empty HeaderMap without running ``__init__`` (a few are made per stream): set ``pairs`` next
 new_map = functools.partial(object.__new__, HeaderMap)
 
+_SMALL = 1024
+_DECIMALS = tuple(str(n).encode() for n in range(_SMALL))  # a status or a small length as a header value
+
 _CALLBACK_NAMES = {
     kind: (f"proxy_on_{kind}_headers", f"proxy_on_{kind}_body", f"proxy_on_{kind}_trailers")
     for kind in ("request", "response")
@@ -78,9 +81,12 @@ def request_direction(
 def response_direction(reply: Response, chunk_size: int | None) -> Direction:
     headers = new_map()
     given = reply.headers if isinstance(reply.headers, HeaderMap) else HeaderMap(reply.headers)
-    headers.pairs = [(b":status", str(reply.status).encode()), *given.pairs]
+    status = reply.status
+    text = _DECIMALS[status] if type(status) is int and 0 <= status < _SMALL else str(status).encode()
+    headers.pairs = [(b":status", text), *given.pairs]
     if reply.trailers is None and headers.get_first(b"content-length") is None:
-        headers.add(b"content-length", str(len(reply.body)).encode())
+        size = len(reply.body)
+        headers.pairs.append((b"content-length", _DECIMALS[size] if size < _SMALL else str(size).encode()))
     trailers = reply.trailers if isinstance(reply.trailers, HeaderMap) or reply.trailers is None else None
     return Direction("response", headers, split(reply.body, chunk_size), trailers)
 
