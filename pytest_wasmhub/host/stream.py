@@ -18,7 +18,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .directions import (
+    NUMBERS,
     Direction,
+    check_length,
     frame,
     local_reply_direction,
     new_map,
@@ -244,24 +246,11 @@ class Stream:
         d.trailers = None
         d.complete = True
 
-    def _check_length(self, d: Direction) -> None:
-        """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
-        HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
-        found = None if d.forwarded_headers is None else d.forwarded_headers.get_first(b"content-length")
-        if found is not None:
-            self._check_declared(d, found)
-
-    def _check_declared(self, d: Direction, found: bytes) -> None:
-        declared = to_text(found)
-        if declared.isdigit() and int(declared) != len(d.forwarded_body):
-            self.host.report_problem(
-                "length_mismatch",
-                f"the {d.kind} body is {len(d.forwarded_body)} bytes but content-length says {declared}",
-            )
-
     def _call_upstream(self) -> None:
         req = self.request
-        self._check_length(req)
+        found = None if req.forwarded_headers is None else req.forwarded_headers.get_first(b"content-length")
+        if found is not None:
+            check_length(self.host, req, found)
         sent = UpstreamRequest(
             req.forwarded_headers if req.forwarded_headers is not None else HeaderMap(),
             bytes(req.forwarded_body),
@@ -278,9 +267,11 @@ class Stream:
         assert d is not None
         forwarded = d.forwarded_headers.pairs if d.forwarded_headers is not None else []
         status_text, length, framed, client_pairs = to_client(forwarded)
-        if length is not None:  # ``_check_length``, with the length found on the way
-            self._check_declared(d, length)
-        status = int(to_text(status_text or b"") or 0)
+        if length is not None:
+            check_length(self.host, d, length)
+        status = NUMBERS.get(status_text)  # the usual case: a status as the host writes one
+        if status is None:
+            status = int(to_text(status_text or b"") or 0)
         client_headers = new_map()
         client_headers.pairs = client_pairs
         head = self.request.headers.get_first(b":method") == b"HEAD"

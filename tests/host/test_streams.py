@@ -78,6 +78,14 @@ def test_body_buffered_then_replaced(host):
     assert any("content-length says 6" in p.detail for p in host.problems_of("length_mismatch"))
 
 
+def test_a_content_length_is_read_as_a_number(host):
+    for declared, wrong in (("2", False), ("02", False), ("3", True), ("two", False)):
+        before = len(host.problems_of("length_mismatch"))
+        result = host.http_request(upstream=Response(200, {"content-length": declared}, b"ok"))
+        assert result.status == 200 and result.body == b"ok"
+        assert len(host.problems_of("length_mismatch")) == before + wrong, declared
+
+
 def test_callout_answered_by_the_test(host):
     stream = host.start_request(headers={"x-test": "c"})
     assert stream.waiting_on == "proxy_on_request_headers"
