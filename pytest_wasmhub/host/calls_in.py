@@ -50,7 +50,6 @@ def call_export(
     )
     saved = (host.current_callback, host.current_context_id, host.effective_context_id)
     host.current_callback, host.current_context_id, host.effective_context_id = name, context_id, None
-    failures_before = len(host.failures)
     try:
         error = vm.refill()  # a top-level callback gets a fresh budget
         if error:
@@ -85,7 +84,7 @@ def call_export(
         host.report_problem(INVALID_RESULT, f"{name} returned {value}; the ABI allows {sorted(allowed)}")
     if host._after_callback:
         host._run_after_callback()
-    if len(host.failures) > failures_before and host.vm_failure is not None:
+    if host.vm_failure is not None:  # None when the call began: a failure recorded since
         raise CallbackFailed(host.vm_failure)  # e.g. the allocator trapped under a host call
     return value
 
