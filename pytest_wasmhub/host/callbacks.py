@@ -41,6 +41,7 @@ def valid_results(callback: str) -> frozenset[int] | None:
 
 
 def describe_result(callback: str, value: int | None) -> str | None:
+    """How a recorded callback result reads (see ``RESULT_NAMES`` for the valid ones at once)."""
     if value is None:
         return None
     if callback in ACTION_CALLBACKS:
@@ -49,3 +50,10 @@ def describe_result(callback: str, value: int | None) -> str | None:
     if callback in BOOL_CALLBACKS:
         return {0: "false", 1: "true"}.get(value, f"{value} (not a boolean)")
     return None
+
+
+# (callback, valid result) -> what ``describe_result`` says of it, in one lookup
+RESULT_NAMES = {
+    **{(c, v): name for c in ACTION_CALLBACKS for v, name in _ACTION_NAMES.items()},
+    **{(c, v): name for c in BOOL_CALLBACKS for v, name in ((0, "false"), (1, "true"))},
+}

@@ -24,9 +24,9 @@ WASI_NOSYS = 52
 WASI_NOENT = 44
 
 
-_STATUS_NAMES = {int(s): s.name for s in Status}  # a lookup: Status(value) costs several times more
+STATUS_NAMES = {int(s): s.name for s in Status}  # a lookup: Status(value) costs several times more
 
 
 def status_name(value: int) -> str:
-    name = _STATUS_NAMES.get(value)
+    name = STATUS_NAMES.get(value)
     return str(value) if name is None else name

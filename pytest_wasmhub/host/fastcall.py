@@ -14,6 +14,8 @@ and the exception is raised again once the call into the guest returns. Falls ba
 from __future__ import annotations
 
 import ctypes
+import functools
+import struct
 from collections.abc import Callable
 from ctypes import POINTER, c_int32, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any
@@ -37,16 +39,21 @@ try:
     _caller_context = _bind("wasmtime_caller_context", c_void_p, c_void_p)
     _memory_data = _bind("wasmtime_memory_data", c_void_p, c_void_p, c_void_p)
     _memory_size = _bind("wasmtime_memory_data_size", c_size_t, c_void_p, c_void_p)
+    # the same entry points without declared argument types: they take "words" (see ``word``) as they are
+    _loose = ctypes.CFUNCTYPE(c_void_p)
+    _call_words = _loose(("wasmtime_func_call_unchecked", ffi.dll))
+    _set_fuel_words = _loose(("wasmtime_context_set_fuel", ffi.dll))
+    _get_fuel_words = _loose(("wasmtime_context_get_fuel", ffi.dll))
     _RAW = ffi.wasmtime_val_raw_t
     _SLOT = ctypes.sizeof(_RAW) // 8  # int64 words per value slot (a slot also fits a v128)
     _CALLBACK = ffi.wasmtime_func_unchecked_callback_t
     _FINALIZER = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
-    _FAST = True
+    _FAST = ctypes.sizeof(c_void_p) == ctypes.sizeof(c_size_t) == 8  # words are 64-bit registers
 except (ImportError, AttributeError):  # another wasmtime-py layout: use the public API
     _FAST = False
 
 _U32 = 0xFFFFFFFF
-_UNSIGNED = _U32.__and__  # an i32's bits as an unsigned number
+_U64 = (1 << 64) - 1
 Handle = Any  # fast: the address of a store's context (int or c_void_p); fallback: the Store or Caller
 
 
@@ -60,6 +67,14 @@ def store_handle(store: wasmtime.Store) -> Handle:
     if not _FAST:
         return store
     return ctypes.cast(store._context(), c_void_p)  # a c_void_p passes to C without conversion
+
+
+def word(value: int) -> Any:
+    """``value`` (an address, a size or a fuel amount) as a prepared machine-word argument of the loose
+    entry points. ctypes copies such a ``byref`` object into the call as it is, where a declared
+    argument type costs a conversion and a temporary object per argument (about 2,000 instructions a
+    call into the guest); a size passed as a pointer is the same 64-bit register."""
+    return ctypes.byref(ctypes.c_char.from_address(value & _U64))
 
 
 def memory_ref(memory: wasmtime.Memory) -> Any:
@@ -83,36 +98,57 @@ def memory_address(handle: Handle, memory: Any) -> int:
 
 
 class ExportCaller:
-    """A callable for one exported function: ``caller.call(handle, *ints) -> int | None``."""
+    """A callable for one exported function: ``caller.call(handle, *ints) -> int | None``; given the store
+    it belongs to, also ``caller.call_in_store(ints)``, the same call in that store with an argument
+    tuple, every argument of the C call prepared in advance (see ``word``)."""
 
-    __slots__ = ("_buffers", "_count", "_func", "_func_addr", "_kind", "_nparams", "_size", "call")
+    __slots__ = ("_buffers", "_count", "_func", "_func_addr", "_kind", "_nparams", "_size", "_store",
+                 "_words", "call", "call_in_store")  # fmt: skip
 
-    def __init__(self, func: wasmtime.Func, func_type: wasmtime.FuncType) -> None:
+    def __init__(
+        self, func: wasmtime.Func, func_type: wasmtime.FuncType, store: wasmtime.Store | None = None
+    ):
         self._func = func
+        self._store = store
         params, results = _simple(func_type.params), _simple(func_type.results)
         if _FAST and params is not None and results is not None and len(results) <= 1:
             self._nparams = len(params)
             self._size = max(len(params), len(results), 1)
             self._kind = results[0] if results else None
             self._count = c_size_t(self._size)
-            self._buffers: tuple[c_void_p, Any, Any, c_void_p, c_void_p] | None = self._new_buffers()
             self._func_addr = c_void_p(ctypes.addressof(func._func))
+            # the store's, the function's and the count's words; the buffers' come with them
+            self._words = None if store is None else (word(store_handle(store).value), word(self._func_addr.value),
+                                                      word(self._size))  # fmt: skip
+            self._buffers: tuple[Any, ...] | None = self._new_buffers()
             self.call = self._fast_call
+            self.call_in_store = self._call_words
         else:
             self.call = self._slow_call
+            self.call_in_store = self._slow_call_in_store
 
-    def _new_buffers(self) -> tuple[c_void_p, Any, Any, c_void_p, c_void_p]:
+    def _new_buffers(self) -> tuple[Any, ...]:
         """The value array's address, int views of it (item access on them is far cheaper than on the
-        union's fields), and the trap out-parameter."""
+        union's fields), the trap out-parameter and its address, the C call's words (with a store), and
+        where the result is read (None: no result)."""
         raw = (_RAW * self._size)()
         ints = (c_int64 * (self._size * _SLOT)).from_buffer(raw)  # keeps ``raw`` alive
+        i32 = (c_int32 * 1).from_buffer(raw)
         trap = c_void_p()
+        words = None
+        if self._words is not None:
+            store, func, count = self._words
+            words = (store, func, word(ctypes.addressof(raw)), count, word(ctypes.addressof(trap)))
+        result = None if self._kind is None else ints if self._kind == "i64" else i32
         # addresses as c_void_p objects: ctypes passes them on as they are, where an int is converted
-        return (c_void_p(ctypes.addressof(raw)), ints, (c_int32 * 1).from_buffer(raw), trap,
-                c_void_p(ctypes.addressof(trap)))  # fmt: skip
+        return (c_void_p(ctypes.addressof(raw)), ints, i32, trap, c_void_p(ctypes.addressof(trap)), words,
+                result, slice(0, self._nparams * _SLOT, _SLOT))  # fmt: skip
 
     def _slow_call(self, store: Any, *args: int) -> Any:
         return self._func(store, *args)
+
+    def _slow_call_in_store(self, args: tuple[int, ...]) -> Any:
+        return self._func(self._store, *args)
 
     def _fast_call(self, handle: Handle, *args: int) -> Any:
         if len(args) != self._nparams:
@@ -123,7 +159,7 @@ class ExportCaller:
             self._buffers = None  # taken: a host call that calls this export again (the allocator)
         else:  # gets fresh ones
             buffers = self._new_buffers()
-        raw, ints, i32, trap, trap_addr = buffers
+        raw, ints, i32, trap, trap_addr = buffers[:5]
         try:
             if args:  # i64 covers i32 too: the guest reads the low half
                 ints[0 : len(args) * _SLOT : _SLOT] = args
@@ -145,6 +181,31 @@ class ExportCaller:
             if own:
                 self._buffers = buffers
 
+    def _call_words(self, args: tuple[int, ...]) -> Any:
+        """``_fast_call`` in the caller's own store, every argument of the C call prepared."""
+        buffers = self._buffers
+        if buffers is None or len(args) != self._nparams:  # in use further up, or a wrong count
+            return self._fast_call(store_handle(self._store), *args)
+        self._buffers = None  # taken: a host call that calls this export again (the allocator)
+        try:
+            if args:  # i64 covers i32 too: the guest reads the low half
+                buffers[1][buffers[7]] = args
+            # ``trap`` is None here: it is reset whenever one arrives
+            error = _call_words(*buffers[5])
+            if error:
+                _raise_pending()
+                raise wasmtime.WasmtimeError._from_ptr(ctypes.cast(error, POINTER(ffi.wasmtime_error_t)))
+            trap = buffers[3]
+            if trap.value:
+                failure = wasmtime.Trap._from_ptr(ctypes.cast(trap.value, POINTER(ffi.wasm_trap_t)))
+                trap.value = None
+                _raise_pending()
+                raise failure
+            result = buffers[6]
+            return None if result is None else result[0]
+        finally:
+            self._buffers = buffers
+
 
 def set_fuel(handle: Handle, fuel: int) -> None:
     """``store.set_fuel(fuel)``, without the wrapper."""
@@ -158,6 +219,29 @@ def _refuel_slowly(handle: Handle, fuel: int) -> None:
 # ``refuel(handle, fuel)`` sets the fuel and returns an error for ``raise_error`` (None: none); fast, the C
 # entry point itself, with no Python frame (it runs before every top-level callback)
 refuel: Callable[[Handle, int], Any] = _set_fuel if _FAST else _refuel_slowly
+
+
+def refiller(store: wasmtime.Store, fuel: int) -> Callable[[], Any]:
+    """``refill()`` sets the fuel of ``store`` to ``fuel`` and returns an error for ``raise_error`` (None:
+    none); fast, the loose entry point with its words bound, without a Python frame."""
+    if not _FAST:
+        return functools.partial(_refuel_slowly, store, fuel)
+    return functools.partial(_set_fuel_words, word(store_handle(store).value), word(fuel))
+
+
+def fuel_getter(store: wasmtime.Store) -> Callable[[], int]:
+    """``get()`` is ``store.get_fuel()``; fast, the loose entry point with its words bound."""
+    if not _FAST:
+        return store.get_fuel
+    read = functools.partial(_get_fuel_words, word(store_handle(store).value), word(_FUEL_ADDR))
+
+    def get() -> int:
+        error = read()
+        if error:
+            raise_error(error)
+        return _FUEL.value
+
+    return get
 
 
 def get_fuel(handle: Handle) -> int:
@@ -180,7 +264,7 @@ def raise_error(error: Any) -> None:
 
 _pending: BaseException | None = None  # the exception a host function raised, until the call returns
 # each defined import by its number, until wasmtime finalizes the definition (its linker and stores are gone)
-_entries: dict[int, tuple[Callable[..., Any], tuple[bool, ...], str | None, Any, bool, int | None]] = {}
+_entries: dict[int, tuple[Callable[..., Any], Callable[[Any], tuple[int, ...]], str | None, Any, Any]] = {}
 _numbers = iter(range(1, 1 << 62))
 _VIEW_SLOTS = 16  # a host function with at most this many values gets the one shared view type
 _VIEW = c_int64 * (_VIEW_SLOTS * _SLOT) if _FAST else None
@@ -198,7 +282,7 @@ def _raise_pending() -> None:
 def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
     """The trampoline of every host function: ``function(handle, *ints)``, handle of the calling store."""
     global _pending
-    function, i32_params, result, view, all_i32, handle = _entries[env or 0]
+    function, unpack, result, view, handle = _entries[env or 0]
     try:
         # wasmtime passes the values in the same few places: an int view of one is made once
         slots = _views.get(values) if view is _VIEW else None
@@ -208,12 +292,7 @@ def _dispatch(env: int | None, caller: int, values: int, _count: int) -> int:
                 if len(_views) >= 64:
                     _views.clear()
                 _views[values] = slots
-        raw = slots[0 : len(i32_params) * _SLOT : _SLOT]
-        if all_i32:
-            value = function(handle or _caller_context(caller), *map(_UNSIGNED, raw))  # no Python frame
-        else:
-            args = [v & _U32 if small else v for v, small in zip(raw, i32_params, strict=True)]
-            value = function(handle or _caller_context(caller), *args)
+        value = function(handle or _caller_context(caller), *unpack(slots))
         if result is not None:
             slots[0] = value if result == "i64" else value & _U32  # the guest reads the low half of an i32
         return 0
@@ -257,8 +336,10 @@ def define_import(
     handle = None if store is None else store_handle(store)
     slots = max(len(params), len(results), 1)
     view = _VIEW if slots <= _VIEW_SLOTS else c_int64 * (slots * _SLOT)  # only ``slots`` are ever read
-    i32_params = tuple(t == "i32" for t in params)
-    _entries[index] = (function, i32_params, results[0] if results else None, view, all(i32_params), handle)
+    # each value from its slot at once, as the union holds it: an i32 unsigned, an i64 as it is
+    layout = "".join(f"I{8 * _SLOT - 4}x" if t == "i32" else f"q{8 * _SLOT - 8}x" for t in params)
+    unpack = struct.Struct("=" + layout).unpack_from
+    _entries[index] = (function, unpack, results[0] if results else None, view, handle)
     module_bytes, name_bytes = module.encode(), name.encode()
     error = _wasmtime_linker_define_func_unchecked(
         linker.ptr(), module_bytes, len(module_bytes), name_bytes, len(name_bytes), func_type.ptr(),

@@ -17,8 +17,8 @@ from pytest_wasmhub.abi import AbiDataError, host_profile, load_abi, version_of_
 from pytest_wasmhub.module import ModuleError, WasmModule, compile_wat
 from pytest_wasmhub.wasm_binary import WasmFormatError, parse
 
-from . import grpc, lifecycle
-from .callbacks import END_OF_STREAM, VALID_RESULTS, describe_result
+from . import calls_in, grpc, lifecycle
+from .callbacks import END_OF_STREAM
 from .clock import ManualClock
 from .codes import LogLevel, Status
 from .connection import Connection, echo, open_connection
@@ -37,7 +37,7 @@ from .policy import FailurePolicy
 from .properties import Properties
 from .shared import SharedData, SharedQueues
 from .stream import CallbackFailed, Stream
-from .trace import CALLBACK, INVALID_RESULT, CallRecord, Trace
+from .trace import CALLBACK, CallRecord, Trace
 from .vm import ALLOCATOR_RESTRICTION, CallFailed, Vm
 
 MAX_SETTLE_ROUNDS = 10_000
@@ -302,59 +302,9 @@ class ProxyWasmHost:
     ) -> int | None:
         """Call the module's export ``name`` (if it has one), recorded, budgeted and checked;
         ``CallbackFailed`` when it does not return."""
-        if self.vm_failure is not None:
-            raise CallbackFailed(self.vm_failure)
-        vm = self.vm
-        assert vm is not None
-        if name not in vm.functions:
-            return default
-        arity = self._arity.get(name)
-        if arity is not None and arity < len(args):
-            args = args[:arity]
-        top = vm.depth == 0
-        # recording off: nothing would keep the record
-        record = self._callback_record(name, context_id, args, top) if self.trace.enabled else None
-        saved = (self.current_callback, self.current_context_id, self.effective_context_id)
-        self.current_callback, self.current_context_id = name, context_id
-        if top:
-            self.effective_context_id = None
-        failures_before = len(self.failures)
-        try:
-            value = vm.call(None, name, args, context_id=context_id, restriction=restriction)
-        except CallFailed as failed:
-            if record is not None:
-                record.failure = failed.failure.describe().splitlines()[0]
-            self._record_failure(failed.failure)
-            raise CallbackFailed(failed.failure) from None
-        finally:
-            self.current_callback, self.current_context_id, self.effective_context_id = saved
-            if record is not None:
-                record.args["fuel"] = vm.fuel_used() if top else None
-        if record is not None:
-            record.result = value
-            record.result_name = describe_result(name, value)
-        allowed = VALID_RESULTS.get(name)
-        if allowed is not None and value not in allowed:
-            if record is not None:
-                record.notes.append(INVALID_RESULT)
-            self.report_problem(INVALID_RESULT, f"{name} returned {value}; the ABI allows {sorted(allowed)}")
-        if top:
-            if self._after_callback:
-                self._run_after_callback()
-            if len(self.failures) > failures_before and self.vm_failure is not None:
-                raise CallbackFailed(self.vm_failure)  # e.g. the allocator trapped under a host call
-        return value
+        return self.call_export(name, context_id, args, default, restriction)
 
-    def _callback_record(
-        self, name: str, context_id: int | None, args: tuple[int, ...], top: bool
-    ) -> CallRecord:
-        vm = self.vm
-        assert vm is not None
-        within = None if top else self.current_callback
-        record = CallRecord(
-            0, CALLBACK, name, {"args": args}, context_id=context_id, within=within, depth=vm.depth
-        )
-        return self.trace.add(record)
+    call_export = calls_in.call_export  # ``invoke`` with the arguments as a tuple (a stream's callbacks)
 
     def _run_after_callback(self) -> None:
         while self._after_callback:

@@ -18,10 +18,11 @@ from pytest_wasmhub.abi import HostProfile, Signature
 
 from . import wasi  # noqa: F401  (registers the WASI functions)
 from .answers.situation import envoy_can_return
-from .codes import WASI_NOSYS, Status, WasiErrno, status_name
+from .codes import STATUS_NAMES, WASI_NOSYS, Status, WasiErrno, status_name
 from .errors import GuestMemoryError, ModuleLoadError, RestrictedCallError
 from .fastcall import Handle, define_import
 from .hostcalls import ENV_FUNCTIONS, WASI_FUNCTIONS, Call, HostFunction
+from .memory import MEMORY_MOVES
 from .trace import HOST, INJECTED, RESTRICTED, UNIMPLEMENTED, WASI, CallRecord, Unrecorded
 from .vm import ENGINE
 
@@ -142,7 +143,8 @@ class Dispatcher:
             ):
                 return live.dispatch(caller, binding, args)
             # the common case, recording off and nothing to check: ``dispatch`` in short
-            vm.memory.view = None  # the guest ran since the host last looked at its memory
+            if MEMORY_MOVES:
+                vm.memory.view = None  # the guest ran since the host last looked at its memory
             host.trace.seq += 1  # numbered, not recorded
             context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``
             context = None if context_id is None else host.contexts.get(context_id)
@@ -157,20 +159,18 @@ class Dispatcher:
     def dispatch(self, caller: Handle, binding: Binding, args: tuple[int, ...]) -> Any:
         host = self.host
         vm = host.vm
-        vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
+        if MEMORY_MOVES:
+            vm.memory.view = None  # the guest ran since the host last looked at its memory (``forget``)
         context_id = host.effective_context_id or host.current_context_id  # ``context_for_call``, inlined
         trace = host.trace
         if trace.enabled:
-            record: CallRecord | Unrecorded = trace.add(
-                CallRecord(
-                    0,
-                    binding.kind,
-                    binding.name,
-                    dict(zip(binding.arg_names, args, strict=True)),
-                    context_id=context_id,
-                    within=host.current_callback,
-                    depth=vm.depth,
-                )
+            record: CallRecord | Unrecorded = trace.record(
+                binding.kind,
+                binding.name,
+                dict(zip(binding.arg_names, args, strict=True)),
+                context_id,
+                host.current_callback,
+                vm.depth,
             )
         else:  # recording off: what the host function notes goes nowhere, the numbering goes on
             trace.skip()
@@ -205,9 +205,13 @@ class Dispatcher:
             result = binding.memory_error
         if result is None:
             return None
-        if type(record) is Unrecorded:
-            return int(result)
-        return _done(record, binding, result)
+        value = int(result)
+        if type(record) is not Unrecorded:  # ``_done``, inlined
+            record.result = value
+            record.result_name = (
+                STATUS_NAMES.get(value) or str(value) if binding.kind == HOST else _errno_name(value)
+            )
+        return value
 
 
 def _done(record: CallRecord | Unrecorded, binding: Binding, result: Any) -> Any:

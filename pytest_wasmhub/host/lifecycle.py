@@ -136,7 +136,7 @@ def end_stream(host: ProxyWasmHost, stream: Stream) -> None:
             if stream.log_phase:  # the maps are read only in the access-log phase
                 stream.log_maps = _log_maps(stream)
             try:
-                host.invoke(callback, context.id, context.id, default=1)
+                host.call_export(callback, context.id, (context.id,), 1)
             except CallbackFailed as failed:
                 stream.result.failure = stream.result.failure or failed.failure
                 break

@@ -21,6 +21,13 @@ from .fastcall import Handle, memory_address, memory_ref, memory_size
 Storelike = Handle  # see fastcall.store_handle
 
 
+# wasmtime can be told that linear memory never moves (the default reservation of 4 GiB holds any
+# 32-bit memory): then the view made when it was last looked at stays valid however the guest ran since,
+# only perhaps shorter than memory is now, and most host calls need no FFI call to find memory
+MEMORY_STAYS = hasattr(wasmtime.Config, "memory_may_move")
+MEMORY_MOVES = not MEMORY_STAYS  # then whoever lets the guest run sets ``GuestMemory.view`` to None
+
+
 class GuestMemory:
     """Reads and writes one instance's exported ``memory``; ``allocate`` calls the guest's allocator."""
 
@@ -29,7 +36,8 @@ class GuestMemory:
         self._ref: Any = None if memory is None else memory_ref(memory)
         self._allocate = allocate
         # linear memory as a memoryview, looked up once per host call: it changes only when the guest
-        # runs (memory.grow), so whoever lets the guest run sets ``view`` to None (see ``forget``)
+        # runs (memory.grow), so where memory can move, whoever lets the guest run sets ``view`` to None
+        # (see ``forget``); where it stays in place, the view serves until an access goes past it
         self.view: memoryview | None = None
         self._mapped: tuple[int, memoryview] | None = None  # (size, view) last made
 
@@ -38,23 +46,33 @@ class GuestMemory:
         self.view = None
 
     def current(self, store: Storelike) -> memoryview:
-        """Linear memory now (``ProxyCrashError`` for a module without one)."""
+        """Linear memory as last seen (``ProxyCrashError`` for a module without one): all of it, or, when
+        it cannot move, perhaps less than it has grown to since (``fresh`` looks)."""
         view = self.view
         if view is None:
-            if self._memory is None:
-                self._check(store, 0, 0)  # raises
-            # one FFI call: memory moves only when it grows, so the same size means the same place
-            size = memory_size(store, self._ref)
             mapped = self._mapped
-            if mapped is None or mapped[0] != size:
-                base = memory_address(store, self._ref) if size else 0
-                array = (ctypes.c_ubyte * size).from_address(base) if size else bytearray()
-                mapped = self._mapped = (size, memoryview(array).cast("B"))
-            view = self.view = mapped[1]
+            if mapped is not None and MEMORY_STAYS:
+                view = self.view = mapped[1]
+            else:
+                view = self.fresh(store)
+        return view
+
+    def fresh(self, store: Storelike) -> memoryview:
+        """All of linear memory now."""
+        if self._memory is None:
+            self._check(store, 0, 0)  # raises
+        # one FFI call: memory moves only when it grows, so the same size means the same place
+        size = memory_size(store, self._ref)
+        mapped = self._mapped
+        if mapped is None or mapped[0] != size:
+            base = memory_address(store, self._ref) if size else 0
+            array = (ctypes.c_ubyte * size).from_address(base) if size else bytearray()
+            mapped = self._mapped = (size, memoryview(array).cast("B"))
+        view = self.view = mapped[1]
         return view
 
     def size(self, store: Storelike) -> int:
-        return 0 if self._memory is None else len(self.current(store))
+        return 0 if self._memory is None else len(self.fresh(store))
 
     def _check(self, store: Storelike, ptr: int, size: int) -> None:
         if self._memory is None:
@@ -62,7 +80,11 @@ class GuestMemory:
                 "the module has no memory: Envoy segfaults (the whole process, any policy) at its first "
                 "host call that passes data"
             )
-        if ptr < 0 or size < 0 or ptr + size > len(self.current(store)):
+        if (
+            ptr < 0
+            or size < 0
+            or (ptr + size > len(self.current(store)) and ptr + size > len(self.fresh(store)))
+        ):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
 
     def read(self, store: Storelike, ptr: int, size: int) -> bytes:
@@ -71,7 +93,7 @@ class GuestMemory:
             if self._memory is None:
                 self._check(store, ptr, size)  # raises
             view = self.current(store)
-        if ptr < 0 or size < 0 or ptr + size > len(view):
+        if ptr < 0 or size < 0 or (ptr + size > len(view) and ptr + size > len(view := self.fresh(store))):
             raise GuestMemoryError(f"[{ptr:#x}, +{size}) is outside linear memory")
         return view[ptr : ptr + size].tobytes()
 
@@ -92,7 +114,8 @@ class GuestMemory:
     def allocate(self, store: Storelike, size: int) -> int:
         """Ask the guest for ``size`` bytes. A null or out-of-bounds answer is a memory error."""
         ptr = self._allocate(store, size) & 0xFFFFFFFF
-        self.view = None  # the allocator ran guest code
+        if MEMORY_MOVES:
+            self.view = None  # the allocator ran guest code
         if ptr == 0 or ptr + size > self.size(store):
             raise GuestMemoryError(f"the guest allocator returned {ptr:#x} for {size} bytes")
         return ptr

@@ -18,11 +18,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .directions import (
+    NUMBERS,
     Direction,
+    check_length,
     frame,
     local_reply_direction,
     new_map,
     response_direction,
+    to_client,
 )
 from .errors import GuestFailure
 from .messages import HeaderMap, LocalResponse, Response, StreamResult, UpstreamRequest, to_text
@@ -31,7 +34,7 @@ if TYPE_CHECKING:
     from .contexts import HttpContext
     from .host import ProxyWasmHost
 
-Upstream = Callable[[UpstreamRequest], Response]
+Upstream = Response | Callable[[UpstreamRequest], Response]  # a Response answers every request
 
 FAIL_STREAM_DETAILS = "wasm_fail_stream"
 CLOSE_STREAM_DETAILS = "wasm_close_stream"
@@ -58,6 +61,7 @@ class Stream:
     def __init__(self, host: ProxyWasmHost, context: HttpContext, request: Direction, upstream: Upstream):
         self.host = host
         self.context = context
+        self.context_id = context.id
         self.request = request
         self.response: Direction | None = None
         self.upstream = upstream
@@ -92,7 +96,9 @@ class Stream:
                 d.headers_delivered = True
                 d.headers_open = True
                 ends = not d.pending and d.pending_trailers is None
-                action = self._callback(d.on_headers, len(d.headers.pairs), 1 if ends else 0)
+                action = self._callback(
+                    d.on_headers, (self.context_id, len(d.headers.pairs), 1 if ends else 0)
+                )
                 if self.ended or d.complete or (d is not self.request and d is not self.response):
                     return not self.ended  # the callback ended the stream or replaced this direction
                 if action in HEADERS_CONTINUE or self._take_continue(d):
@@ -109,7 +115,7 @@ class Stream:
                     return not self.ended
                 d.in_last_body = end
                 try:
-                    action = self._callback(d.on_body, len(d.buffer), 1 if end else 0)
+                    action = self._callback(d.on_body, (self.context_id, len(d.buffer), 1 if end else 0))
                 finally:
                     d.in_last_body = False
                 if self.ended or d.complete or (d is not self.request and d is not self.response):
@@ -130,7 +136,7 @@ class Stream:
                 return True
             if d.pending_trailers is not None:
                 d.trailers, d.pending_trailers = d.pending_trailers, None
-                action = self._callback(d.on_trailers, len(d.trailers))
+                action = self._callback(d.on_trailers, (self.context_id, len(d.trailers)))
                 if self._interrupted(d):
                     return not self.ended
                 if action == CONTINUE or self._take_continue(d):
@@ -147,14 +153,15 @@ class Stream:
         """The callback ended the stream, or replaced this direction (a local reply)."""
         return self.ended or d.complete or (d is not self.request and d is not self.response)
 
-    def _callback(self, name: str, *args: int) -> int:
+    def _callback(self, name: str, args: tuple[int, ...]) -> int:
+        """Call ``name`` with ``args`` (the context's id first), as the filter does; CONTINUE if absent."""
         self.request.revoked = False
         if self.response is not None:
             self.response.revoked = False
         host = self.host
         vm = host.vm
         if vm is not None and name in vm.functions:
-            value = host.invoke(name, self.context.id, self.context.id, *args, default=CONTINUE)
+            value = host.call_export(name, self.context_id, args, CONTINUE)
             if host.vm is vm or (host.vm is not None and name in host.vm.functions):
                 self.result.actions.append((name, value))
         elif host.vm_failure is not None:
@@ -239,42 +246,37 @@ class Stream:
         d.trailers = None
         d.complete = True
 
-    def _check_length(self, d: Direction) -> None:
-        """Envoy forwards a changed body without fixing ``content-length`` the module left behind; an
-        HTTP/1 peer then reads the wrong number of bytes (Envoy 1.40 sent 4 of 9 rewritten bytes)."""
-        found = None if d.forwarded_headers is None else d.forwarded_headers.get_first(b"content-length")
-        if found is None:
-            return
-        declared = to_text(found)
-        if declared.isdigit() and int(declared) != len(d.forwarded_body):
-            self.host.report_problem(
-                "length_mismatch",
-                f"the {d.kind} body is {len(d.forwarded_body)} bytes but content-length says {declared}",
-            )
-
     def _call_upstream(self) -> None:
         req = self.request
-        self._check_length(req)
+        found = None if req.forwarded_headers is None else req.forwarded_headers.get_first(b"content-length")
+        if found is not None:
+            check_length(self.host, req, found)
         sent = UpstreamRequest(
             req.forwarded_headers if req.forwarded_headers is not None else HeaderMap(),
             bytes(req.forwarded_body),
             req.forwarded_trailers,
         )
         self.result.upstream_request = sent
-        reply = self.upstream(sent)
+        upstream = self.upstream
+        reply = upstream if isinstance(upstream, Response) else upstream(sent)
         self.response = response_direction(reply, self.host.response_chunk_size)
         self.result.response_details = "via_upstream"
 
     def _deliver_response(self) -> None:
         d = self.response
         assert d is not None
-        self._check_length(d)
-        headers = d.forwarded_headers if d.forwarded_headers is not None else HeaderMap()
-        status = int(to_text(headers.get_first(b":status") or b"") or 0)
+        forwarded = d.forwarded_headers.pairs if d.forwarded_headers is not None else []
+        status_text, length, framed, client_pairs = to_client(forwarded)
+        if length is not None:
+            check_length(self.host, d, length)
+        status = NUMBERS.get(status_text)  # the usual case: a status as the host writes one
+        if status is None:
+            status = int(to_text(status_text or b"") or 0)
         client_headers = new_map()
-        client_headers.pairs = [(k, v) for k, v in headers.pairs if k != b":status"]
+        client_headers.pairs = client_pairs
         head = self.request.headers.get_first(b":method") == b"HEAD"
-        frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
+        if not framed:
+            frame(client_headers, head, bool(d.forwarded_body) or d.forwarded_trailers is not None)
         # the codec sends no body in answer to HEAD, whoever wrote one (a local reply keeps its length)
         body = b"" if head else bytes(d.forwarded_body)
         self.result.response = Response.of(status, client_headers, body, d.forwarded_trailers)

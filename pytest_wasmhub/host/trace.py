@@ -43,6 +43,9 @@ class CallRecord:
         return f"{self.seq:5d} {'  ' * self.depth}{arrow} {self.name}({args}){ctx} = {result}{notes}"
 
 
+_new_record = object.__new__
+
+
 class Unrecorded:
     """What a host call annotates while recording is off: its decoded arguments and notes go nowhere."""
 
@@ -73,6 +76,29 @@ class Trace:
                 del self.records[: len(self.records) - self.limit]
         return record
 
+    def record(
+        self,
+        kind: str,
+        name: str,
+        args: dict[str, Any],
+        context_id: int | None,
+        within: str | None,
+        depth: int,
+    ) -> CallRecord:
+        """``add(CallRecord(0, kind, name, args, context_id, within, depth))`` in one frame, for a trace
+        that records (one record per call across the boundary)."""
+        self.seq += 1
+        record = _new_record(CallRecord)  # every field set here, as ``__init__`` would
+        record.seq, record.kind, record.name, record.args = self.seq, kind, name, args
+        record.context_id, record.within, record.depth = context_id, within, depth
+        record.result = record.result_name = record.failure = None
+        record.notes = []
+        records = self.records
+        records.append(record)
+        if self.limit is not None and len(records) > 2 * self.limit:
+            del records[: len(records) - self.limit]
+        return record
+
     def skip(self) -> None:
         """A call that is not recorded still takes its number."""
         self.seq += 1
@@ -85,6 +111,11 @@ class Trace:
         records = self.records
         if not records or records[-1].seq < seq:
             return []
+        # at most this many records have numbers from ``seq`` on; exactly so if the first of them has
+        # one (the usual case: every call since was recorded)
+        count = self.seq - seq + 1
+        if count <= len(records) and records[-count].seq >= seq:
+            return records[-count:]
         # an operation's records are the newest few: walk back from the end before bisecting
         start, floor = len(records), max(len(records) - 64, 0)
         while start > floor and records[start - 1].seq >= seq:

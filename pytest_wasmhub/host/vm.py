@@ -14,8 +14,8 @@ from collections.abc import Callable
 import wasmtime
 
 from .errors import GuestFailure, GuestMemoryError, HostLimitation, ModuleLoadError, RestrictedCallError
-from .fastcall import ExportCaller, get_fuel, raise_error, refuel, store_handle
-from .memory import GuestMemory, Storelike
+from .fastcall import ExportCaller, fuel_getter, raise_error, refiller, store_handle
+from .memory import MEMORY_MOVES, MEMORY_STAYS, GuestMemory, Storelike
 
 UNLIMITED_FUEL = (1 << 63) - 1
 ENVOY_MEMORY_LIMIT = 1 << 30  # PROXY_WASM_HOST_MAX_WASM_MEMORY_SIZE_BYTES: memory.grow returns -1 beyond
@@ -25,6 +25,8 @@ _CONFIG.consume_fuel = True
 # Traps by explicit checks, not by signals: pytest's faulthandler (or any handler installed after
 # wasmtime's) would otherwise turn a guest's `unreachable` into a fatal SIGILL of the whole process.
 _CONFIG.signals_based_traps = False
+if MEMORY_STAYS:  # linear memory never moves (it grows within its reservation): a view of it stays valid
+    _CONFIG.memory_may_move = False
 ENGINE = wasmtime.Engine(_CONFIG)
 _COMPILED: OrderedDict[str, wasmtime.Module] = OrderedDict()
 _CACHE_SIZE = 32
@@ -74,6 +76,8 @@ class Vm:
         self.store.set_limits(memory_size=memory_limit)
         self.store.set_fuel(UNLIMITED_FUEL)
         self.handle = store_handle(self.store)  # what calls and memory access take for the store
+        self.refill = refiller(self.store, UNLIMITED_FUEL if fuel is None else fuel)  # a callback's budget
+        self._fuel_left = fuel_getter(self.store)  # read after every recorded callback
         self.depth = 0  # nesting of guest calls (a host call may call the allocator)
         self.restriction: tuple[str, frozenset[tuple[str, str]]] | None = None
         try:
@@ -92,7 +96,7 @@ class Vm:
         for export in module.exports:
             item = exports[export.name]
             if isinstance(item, wasmtime.Func):
-                self.functions[export.name] = ExportCaller(item, export.type)
+                self.functions[export.name] = ExportCaller(item, export.type, self.store)
             elif isinstance(item, wasmtime.Memory) and memory is None:
                 memory = item
         for imp in module.imports:  # a memory the host provided counts too (Envoy creates one)
@@ -120,7 +124,7 @@ class Vm:
         """Call export ``name``; raise ``CallFailed`` for a trap, a restricted call or a spent budget."""
         func = self.functions[name]
         if self.depth == 0:  # a top-level callback gets a fresh budget
-            error = refuel(self.handle, UNLIMITED_FUEL if self.fuel is None else self.fuel)
+            error = self.refill()
             if error:
                 raise_error(error)
         saved = self.restriction
@@ -128,22 +132,27 @@ class Vm:
             self.restriction = restriction
         self.depth += 1
         try:
-            return func.call(store or self.handle, *args)
-        except RestrictedCallError as exc:
-            raise CallFailed(GuestFailure(name, "restricted", str(exc), context_id)) from None
-        except wasmtime.Trap as trap:
-            raise CallFailed(self._failure(name, trap, context_id)) from None
-        except wasmtime.WasmtimeError as exc:
-            raise CallFailed(GuestFailure(name, "trap", _message(exc), context_id)) from None
+            return func.call_in_store(args) if store is None else func.call(store, *args)
+        except (RestrictedCallError, wasmtime.Trap, wasmtime.WasmtimeError) as exc:
+            raise CallFailed(self.failure_of(name, exc, context_id)) from None
         finally:
             self.depth -= 1
             self.restriction = saved
-            self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
+            if MEMORY_MOVES:
+                self.memory.view = None  # the guest ran (``forget``, inlined: every call passes here)
+
+    def failure_of(self, name: str, exc: Exception, context_id: int | None) -> GuestFailure:
+        """What a call of export ``name`` that raised ``exc`` reports."""
+        if isinstance(exc, RestrictedCallError):
+            return GuestFailure(name, "restricted", str(exc), context_id)
+        if isinstance(exc, wasmtime.Trap):
+            return self._failure(name, exc, context_id)
+        return GuestFailure(name, "trap", _message(exc), context_id)
 
     def fuel_used(self) -> int | None:
         if self.fuel is None:
             return None
-        return self.fuel - get_fuel(self.handle)
+        return self.fuel - self._fuel_left()
 
     def _failure(self, name: str, trap: wasmtime.Trap, context_id: int | None) -> GuestFailure:
         code = trap.trap_code

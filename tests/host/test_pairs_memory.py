@@ -61,3 +61,33 @@ def test_host_memory_comes_from_the_guest_allocator(behaviours):
     host.http_request(headers={"x-test": "c"})  # the callout's answer is copied into the module
     allocations = host.trace.callbacks("malloc")
     assert allocations and all(r.depth == 1 for r in allocations)  # called from inside host calls
+
+
+GROW_THEN_ADD = """(module
+  (import "env" "proxy_add_header_map_value" (func $add (param i32 i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "proxy_abi_version_0_2_1"))
+  (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+  (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+    (local $page i32)
+    ;; a header on the page the guest grows, then one past the end of memory: the host looks again
+    (local.set $page (i32.mul (memory.grow (i32.const 1)) (i32.const 65536)))
+    (i32.store8 (local.get $page) (i32.const 120))
+    (i32.store8 (i32.add (local.get $page) (i32.const 1)) (i32.const 49))
+    (drop (call $add (i32.const 0) (local.get $page) (i32.const 1) (i32.add (local.get $page) (i32.const 1))
+                     (i32.const 1)))
+    (drop (call $add (i32.const 0) (i32.add (local.get $page) (i32.const 65535)) (i32.const 2)
+                     (local.get $page) (i32.const 1)))
+    (i32.const 0)))"""
+
+
+def test_memory_the_guest_grew_itself_is_reachable_and_its_end_still_checked(tmp_path):
+    module = tmp_path / "grow_then_add.wat"
+    module.write_text(GROW_THEN_ADD)
+    host = ProxyWasmHost(module).start()
+    host.http_request()  # memory looked at once, at its first size
+    result = host.http_request()
+    assert result.request_headers["x"] == "1"
+    statuses = [r.result_name for r in result.calls if r.name == "proxy_add_header_map_value"]
+    assert statuses == ["OK", "INVALID_MEMORY_ACCESS"]
+    assert host.memory_bytes == 3 * 65536

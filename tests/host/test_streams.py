@@ -3,6 +3,8 @@ client gets, and what the host records."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from pytest_wasmhub.host import FailurePolicy, ProxyWasmHost, Response
@@ -21,6 +23,17 @@ def test_headers_added_both_ways(host):
     assert result.status == 200 and result.response_details == "via_upstream"
     assert SEEN in result.request_headers.items()
     assert result.response_headers["x-behaviours"] == "yes"
+
+
+def test_each_request_gets_its_own_random_version_4_request_id(host):
+    # Envoy's connection manager adds x-forwarded-proto and a fresh UUID4 x-request-id (ids come in batches)
+    ids = [host.http_request().request_headers["x-request-id"] for _ in range(600)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        found = uuid.UUID(text)
+        assert str(found) == text and found.version == 4 and found.variant == uuid.RFC_4122
+    given = host.http_request(headers={"x-request-id": "mine"}).request_headers
+    assert given.get_all("x-request-id") == ["mine"] and given["x-forwarded-proto"] == "http"
 
 
 def test_request_headers_are_gone_once_forwarded(host):
@@ -63,6 +76,14 @@ def test_body_buffered_then_replaced(host):
     assert [a for n, a in result.actions if n == "proxy_on_request_body"] == [1, 1, 0]
     # the module changed the length but not content-length: an HTTP/1 upstream reads 6 of 9 bytes
     assert any("content-length says 6" in p.detail for p in host.problems_of("length_mismatch"))
+
+
+def test_a_content_length_is_read_as_a_number(host):
+    for declared, wrong in (("2", False), ("02", False), ("3", True), ("two", False)):
+        before = len(host.problems_of("length_mismatch"))
+        result = host.http_request(upstream=Response(200, {"content-length": declared}, b"ok"))
+        assert result.status == 200 and result.body == b"ok"
+        assert len(host.problems_of("length_mismatch")) == before + wrong, declared
 
 
 def test_callout_answered_by_the_test(host):

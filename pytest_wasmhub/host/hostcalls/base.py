@@ -85,6 +85,16 @@ class Call:
             return self.memory.read(self.store, ptr, size)  # raises
         return view[ptr : ptr + size].tobytes()  # ``GuestMemory.read`` in short: most host calls read
 
+    def read_two(self, ptr: int, size: int, ptr2: int, size2: int) -> tuple[bytes, bytes]:
+        """``(read(ptr, size), read(ptr2, size2))`` in one go (a key and its value)."""
+        view = self.memory.view
+        if view is None:
+            view = self.memory.current(self.store)
+        end, end2, length = ptr + size, ptr2 + size2, len(view)
+        if ptr < 0 or size < 0 or end > length or ptr2 < 0 or size2 < 0 or end2 > length:
+            return self.read(ptr, size), self.read(ptr2, size2)  # the slow way, which raises
+        return view[ptr:end].tobytes(), view[ptr2:end2].tobytes()
+
     def read_text(self, ptr: int, size: int) -> str:
         return self.read(ptr, size).decode("utf-8", errors="replace")
 

@@ -27,6 +27,17 @@ _CALLOUT_MAPS = frozenset({MapType.HTTP_CALL_RESPONSE_HEADERS, MapType.HTTP_CALL
 def find_map(call: Call, map_type: int, *, mutable: bool) -> HeaderMap | None:
     """The map the call addresses, or None when it is not available to this callback."""
     kind = int(map_type)  # compares and hashes like its MapType
+    if kind == 0 or kind == 2:  # HTTP_REQUEST_HEADERS, HTTP_RESPONSE_HEADERS: the walk below, in short
+        context = call.context
+        stream = context.stream if isinstance(context, HttpContext) else None
+        if stream is None:
+            return None
+        if stream.log_phase:
+            return None if mutable else stream.log_maps.get(kind)
+        d = stream.request if kind == 0 else stream.response
+        if d is None or d.revoked or not d.headers_open:
+            return None
+        return d.headers
     if kind in _GRPC_MAPS:
         root = call.host.root_of(call.context)
         delivery = None if root is None else root.grpc
@@ -152,18 +163,18 @@ def _edit(
     call: Call, map_type: int, key_ptr: int, key_size: int, value: tuple[int, int] | None
 ) -> tuple[HeaderMap | None, bytes, bytes]:
     """The map an edit addresses (None: not available), its key and its value."""
-    key = call.read(key_ptr, key_size)
-    data = b"" if value is None else call.read(*value)
-    name = _MAP_NAMES[map_type]  # ``_map_or_none``, inlined
-    if call.record is None:
-        pass  # recording off: nothing to note
-    elif value is None:
-        call.note(key=key, map=name)
+    if value is None:
+        key, data = call.read(key_ptr, key_size), b""
     else:
-        call.note(key=key, value=data, map=name)
+        key, data = call.read_two(key_ptr, key_size, *value)
+    if call.record is not None:  # recording on (``_map_or_none``, inlined)
+        if value is None:
+            call.note(key=key, map=_MAP_NAMES[map_type])
+        else:
+            call.note(key=key, value=data, map=_MAP_NAMES[map_type])
     found = find_map(call, map_type, mutable=True)
     if found is None:
-        call.unavailable(f"{name} is not available here")
+        call.unavailable(f"{_MAP_NAMES[map_type]} is not available here")
     return found, key, data
 
 
