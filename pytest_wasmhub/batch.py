@@ -93,11 +93,11 @@ class _Http2(_Connection):
             return self.failed(httpx.RemoteProtocolError(f"HTTP/2 protocol error: {error}"))
         finished: list[tuple[int, Answer]] = []
         for event in events:
-            key = self.stream_of.get(getattr(event, "stream_id", 0) or 0)
-            pending = self.open.get(key) if key is not None else None
+            key = self.stream_of.get(getattr(event, "stream_id", 0) or 0, -1)
+            pending = self.open.get(key)  # None: a connection-level event, or a stream already answered
             if isinstance(event, h2.events.ConnectionTerminated):
                 finished += self.failed(httpx.RemoteProtocolError(f"Envoy ended the connection: {event}"))
-            elif pending is None or key is None:
+            elif pending is None:
                 continue
             elif isinstance(event, h2.events.ResponseReceived):
                 pending.status = int(dict(event.headers)[b":status"])

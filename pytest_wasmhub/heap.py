@@ -5,17 +5,17 @@ functions, the collected items). Every full collection walked them again (20-70 
 interpreter walked them once more while shutting down: ~0.3 s of a 1.7 s conformance run on the
 example module (``benchmarks/conformance_run.py``).
 
-``gc.freeze`` moves them to a generation the collector skips: importing this module sets aside what is
-alive then (pytest, and the plugin imports it before its heavy dependencies: a full collection during
-those imports cost ~22 ms), and ``settle`` what is alive after collection. They stay alive anyway (they are
-reachable until the session ends), so nothing is lost: objects made during the tests are collected as
-usual. Handing them back (``gc.unfreeze``) makes the collector walk them all once more (~70 ms), so the
-outermost session leaves them set aside: a process that ends with it (the usual ``pytest`` command)
-never pays, and one that runs another session later (an IDE calling ``pytest.main``) has them collected
-when that session starts. A session inside a session (pytester's in-process runs) hands back what it
-set aside when it ends, so its objects do not pile up in the outer one. At interpreter exit everything
-is set aside once more: the memory goes back to the system with the process, and what is registered to
-run at exit (``atexit``, ``weakref.finalize``) still runs.
+``gc.freeze`` moves them to a generation the collector skips: importing this module sets aside what
+is alive then (pytest, and the plugin imports it before its heavy dependencies: a full collection
+during those imports cost ~22 ms), and ``settle`` what is alive after collection. They stay alive
+anyway (they are reachable until the session ends), so nothing is lost: objects made during the tests
+are collected as usual. Handing them back (``gc.unfreeze``) makes the collector walk them all once more
+(~70 ms), so the outermost session leaves them set aside: a process that ends with it (the usual
+``pytest`` command) never pays, and one that runs another session later (an IDE calling
+``pytest.main``) has them collected when that session starts. A session inside a session (pytester's
+in-process runs) hands back what it set aside when it ends, so its objects do not pile up in the outer
+one. At interpreter exit everything is set aside once more: the memory goes back to the system with the
+process, and what is registered to run at exit (``atexit``, ``weakref.finalize``) still runs.
 """
 
 from __future__ import annotations
