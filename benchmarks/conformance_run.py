@@ -9,24 +9,24 @@ waited for it), the requests and their time,
 the waits the suite made (the FAIL_RELOAD back-off, which the suite chooses), and the rest: the
 suite's own overhead (Python and pytest start-up, collection, checks, reports, teardown).
 
-The floor is what a run cannot avoid: pytest's own start and end (a bare ``pytest`` in an empty
-directory, measured), one start for each Envoy configuration the run asks for (the truly needed starts)
-times the measured median start-to-ready time, plus the time its requests took. Waits count as
-overhead: the only one, the reload back-off, is the suite's choice. For scale it also prints what
-importing the plugin costs on top of pytest.
+The floor is what a run cannot avoid: pytest's own start and end (``pytest`` in an empty directory
+with the other plugins an author's environment loads, measured), one start for each Envoy configuration
+the run asks for (the truly needed starts) times the measured median start-to-ready time, plus the time
+its requests took. Waits count as overhead: the only one, the reload back-off, is the suite's choice.
+For scale it also prints a bare pytest (no plugins at all) and what importing the plugin costs.
 
 Each series starts with a run that is not shown (it compiles the suite's modules once, as an author's
-first run does, and fetches Envoy releases). The runs load only the pytest plugins an author's environment has from installing pytest-wasmhub (its
-own, and those of its dependencies); ``--all-plugins`` loads every installed one instead (here the
-test extra's hypothesis adds about 0.5 s at the terminal summary). With ``--envoy-version`` and
-``--envoy-image`` the same run is also made over those releases, and in containers, and compared with
-the plain run.
+first run does, and fetches Envoy releases). The runs load the pytest plugins an author's environment
+has from installing pytest-wasmhub: its own and those of the distributions its required dependencies
+bring (read from their metadata: anyio's, which httpx brings, and hypothesis's, whose terminal summary
+imports hypothesis even when no case used it); ``--all-plugins`` loads every installed one instead.
+With ``--envoy-version`` and ``--envoy-image`` the same run is also made over those releases, and in
+containers, and compared with the plain run.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import resource
 import statistics
@@ -36,7 +36,11 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -46,8 +50,33 @@ from pytest_wasmhub.module import load_module  # noqa: E402
 from pytest_wasmhub.traffic import send  # noqa: E402
 from pytest_wasmhub.upstream import Upstream  # noqa: E402
 
-# pytest plugins that come with pytest-wasmhub's required dependencies (httpx brings anyio)
-AUTHOR_PLUGINS = ("pytest_wasmhub.plugin", "anyio.pytest_plugin")
+OWN_PLUGIN = "pytest_wasmhub.plugin"
+
+
+def author_plugins() -> list[str]:
+    """The pytest plugins (``pytest11`` entry points) of pytest-wasmhub and of every distribution its
+    required dependencies bring, extras they ask for included: what ``pip install pytest-wasmhub``
+    gives an author."""
+    seen: set[str] = set()
+    wanted: list[tuple[str, frozenset[str]]] = [("pytest-wasmhub", frozenset())]
+    plugins: set[str] = set()
+    while wanted:
+        name, extras = wanted.pop()
+        key = f"{canonicalize_name(name)}[{','.join(sorted(extras))}]"
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            dist = distribution(name)
+        except PackageNotFoundError:
+            continue
+        plugins.update(point.value for point in dist.entry_points if point.group == "pytest11")
+        for text in dist.requires or ():
+            requirement = Requirement(text)
+            marker = requirement.marker
+            if marker is None or any(marker.evaluate({"extra": extra}) for extra in ("", *extras)):
+                wanted.append((requirement.name, frozenset(requirement.extras)))
+    return sorted(plugins)
 
 
 def rss_mb(pid: int) -> float:
@@ -108,40 +137,50 @@ class Run:
     def overhead(self) -> float:
         return self.wall - sum(self.starts) - sum(self.ahead_waits) - sum(self.requests)
 
-    def floor(self, start_s: float) -> float:
-        return PYTEST_ALONE_S + self.configs * start_s + sum(self.requests)
+    def floor(self, start_s: float, pytest_alone_s: float | None = None) -> float:
+        alone = PYTEST_ALONE_S if pytest_alone_s is None else pytest_alone_s
+        return alone + self.configs * start_s + sum(self.requests)
 
 
-PYTEST_ALONE_S = 0.0  # measured in main()
+PYTEST_ALONE_S = 0.0  # measured in main(): pytest with the other plugins of the runs
+BARE_PYTEST_S = 0.0  # measured in main(): pytest with no plugin at all
 
 
-def pytest_alone() -> tuple[float, float]:
-    """Median wall of a bare pytest run (no plugins, nothing collected), and of importing the plugin
-    on top of pytest."""
+def pytest_alone(all_plugins: bool) -> tuple[float, float, float]:
+    """Median walls of pytest in an empty directory with the other plugins of the runs (the floor's
+    "pytest alone"), and with no plugin at all; and what importing this plugin adds to importing pytest."""
+    others = [name for name in author_plugins() if name != OWN_PLUGIN]
+    _, plugin_env = plugin_arguments(all_plugins)
 
-    def timed(command: list[str], cwd: str) -> float:
+    def timed(command: list[str], cwd: str, env: dict[str, str]) -> float:
         started = time.perf_counter()
-        subprocess.run(
-            command, cwd=cwd, capture_output=True, env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        )
+        subprocess.run(command, cwd=cwd, capture_output=True, env={**authors_environment(), **env})
         return time.perf_counter() - started
 
+    def median_of_5(command: list[str], env: dict[str, str]) -> float:
+        return statistics.median(timed(command, empty, env) for _ in range(5))
+
+    bare = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    pytest_in_empty = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    loads = [f"-p{name}" for name in others] if not all_plugins else ["-p", "no:wasmhub"]
     with tempfile.TemporaryDirectory() as empty:
-        bare = [
-            timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], empty) for _ in range(5)
-        ]
-        just_pytest = [timed([sys.executable, "-c", "import pytest"], empty) for _ in range(5)]
-        plugin = [
-            timed([sys.executable, "-c", "import pytest, pytest_wasmhub.plugin"], empty) for _ in range(5)
-        ]
-    return statistics.median(bare), statistics.median(plugin) - statistics.median(just_pytest)
+        alone = median_of_5([*pytest_in_empty, *loads], plugin_env if not all_plugins else {})
+        no_plugins = median_of_5(pytest_in_empty, bare)
+        just_pytest = median_of_5([sys.executable, "-c", "import pytest"], bare)
+        plugin = median_of_5([sys.executable, "-c", f"import pytest, {OWN_PLUGIN}"], bare)
+    return alone, no_plugins, plugin - just_pytest
+
+
+def authors_environment() -> dict[str, str]:
+    """This process's environment as an author's Python has it: it keeps compiled modules (this
+    machine's environment says not to, and a plugin's modules then compile at every run)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def plugin_arguments(all_plugins: bool) -> tuple[list[str], dict[str, str]]:
     if all_plugins:
         return [], {}
-    loaded = [name for name in AUTHOR_PLUGINS if importlib.util.find_spec(name.split(".")[0])]
-    return [arg for name in loaded for arg in ("-p", name)], {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+    return [f"-p{name}" for name in author_plugins()], {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 
 
 def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
@@ -151,9 +190,7 @@ def full_run(module: str, extra: list[str], all_plugins: bool) -> Run:
         tempfile.TemporaryDirectory() as empty,
         tempfile.NamedTemporaryFile("r", suffix=".timings") as timings,
     ):
-        env = {**os.environ, **plugin_env, "WASMHUB_TIMINGS": timings.name}
-        # as an author's Python does: it keeps compiled modules (this machine's environment says not to)
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = {**authors_environment(), **plugin_env, "WASMHUB_TIMINGS": timings.name}
         command = [
             sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugins, "--wasm", module, *extra
         ]  # fmt: skip
@@ -206,7 +243,9 @@ def show(label: str, run: Run, start_s: float) -> None:
         f"and Envoy starts included) + after the last case {run.after_cases:4.2f} s\n"
         f"  floor {floor:5.2f} s = pytest alone {PYTEST_ALONE_S:4.2f} s + {run.configs} needed starts x "
         f"{start_s * 1000:.0f} ms + requests;  "
-        f"wall / floor = {run.wall / floor:.2f};  CPU {run.cpu:4.2f} s (pytest and its Envoys)"
+        f"wall / floor = {run.wall / floor:.2f} (with a bare pytest, {BARE_PYTEST_S:4.2f} s, in the floor "
+        f"instead: {run.wall / run.floor(start_s, BARE_PYTEST_S):.2f});  CPU {run.cpu:4.2f} s (pytest and "
+        "its Envoys)"
     )
 
 
@@ -241,11 +280,14 @@ def main() -> int:
     search = ["--wasm-search-budget", args.search_budget] if args.search_budget is not None else []
 
     print(f"load average {load_average()}")
-    global PYTEST_ALONE_S
-    PYTEST_ALONE_S, plugin_import_s = pytest_alone()
+    global PYTEST_ALONE_S, BARE_PYTEST_S
+    PYTEST_ALONE_S, BARE_PYTEST_S, plugin_import_s = pytest_alone(args.all_plugins)
+    loaded = "every installed plugin" if args.all_plugins else ", ".join(author_plugins())
     print(
-        f"pytest alone (empty directory, no plugins): {PYTEST_ALONE_S * 1000:.0f} ms; importing the plugin "
-        f"on top of pytest: {plugin_import_s * 1000:.0f} ms (medians of 5)"
+        f"plugins loaded: {loaded}\n"
+        f"pytest alone (empty directory, the other plugins): {PYTEST_ALONE_S * 1000:.0f} ms; with no plugin "
+        f"at all: {BARE_PYTEST_S * 1000:.0f} ms; importing this plugin on top of pytest: "
+        f"{plugin_import_s * 1000:.0f} ms (medians of 5)"
     )
     with tempfile.TemporaryDirectory() as work:
         module_path = load_module(args.module, Path(work)).path

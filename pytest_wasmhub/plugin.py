@@ -39,6 +39,7 @@ from .fixtures.envoy import (  # noqa: F401  (fixtures are registered by being i
 from .fixtures.guided import guided  # noqa: F401
 from .fixtures.host import proxy_wasm_host, proxy_wasm_host_factory  # noqa: F401
 from .fixtures.host_report import host_failure_sections
+from .fixtures.shared import wasmhub_shared_servers  # noqa: F401
 from .fixtures.suite import (  # noqa: F401
     http_filter_module,
     network_filter_module,

@@ -8,12 +8,9 @@ h2load appends to an existing one (measured).
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import math
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import uuid
@@ -21,11 +18,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..spawn import environment, tied
+
 # h2load's -p value for each protocol: HTTP/2 over cleartext with prior knowledge, or HTTP/1.1
 PROTOCOLS = {"h1": "http/1.1", "h2": "h2c"}
 PROTOCOL_NAMES = {"h1": "HTTP/1.1", "h2": "HTTP/2"}
 INSTALL_HINT = "install it with: apt-get install nghttp2-client"
-_PR_SET_PDEATHSIG = 1
 
 
 class LoadGeneratorError(RuntimeError):
@@ -175,24 +173,20 @@ def percentile(sorted_values: list[int], percent: float) -> float:
     return float(sorted_values[rank - 1])
 
 
-def _die_with_parent() -> None:
-    # runs in the child before exec: the kernel kills h2load if this process dies, even by SIGKILL
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def run_load(spec: LoadSpec, h2load: Path, workdir: Path) -> LoadRun:
     """Run h2load once; it is reaped whatever happens (time limit, Ctrl-C, an error here)."""
     log_file = Path(workdir) / f"h2load-{uuid.uuid4().hex}.tsv"
     # the death signal follows the starting thread: only tie h2load to the main thread
     tie = threading.current_thread() is threading.main_thread()
+    command, preexec = tied(spec.command(h2load, log_file)) if tie else (spec.command(h2load, log_file), None)
     process = subprocess.Popen(
-        spec.command(h2load, log_file),
+        command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_die_with_parent if tie else None,
+        preexec_fn=preexec,
+        env=environment(),
     )
     try:
         stdout, stderr = process.communicate(timeout=spec.time_limit)

@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from ..paths import user_path
+from ..spawn import environment
 
 VERSION_TIMEOUT = 10.0  # Envoy answers --version in well under a second (measured: 0.06 s)
 # the versions binaries answered, by path, size and modification time: asking costs 40 ms a run
@@ -96,6 +97,7 @@ def _ask_version(binary: Path) -> str:
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=VERSION_TIMEOUT,
+            env=environment(),  # may run on a thread that starts an Envoy ahead
         )
     except subprocess.TimeoutExpired:
         raise EnvoyBinaryError(

@@ -262,6 +262,8 @@ class ContainerRunner:
     """Starts each Envoy in its own container from ``image`` (built by ``build_envoy_image`` or pulled)."""
 
     backend = "container"
+    # a start mostly waits on the Docker daemon (~0.6 s): three at once ended a run 0.2 s sooner than two
+    starts_side_by_side = 3
 
     def __init__(
         self,

@@ -22,6 +22,8 @@ class Runner(Protocol):
     """What the process and container runners share."""
 
     backend: str
+    # how many Envoys ``EnvoyPool.prestart`` starts at once in the background
+    starts_side_by_side: int
 
     def start(self, spec: EnvoySpec, workdir: Path) -> EnvoyHandle: ...
 

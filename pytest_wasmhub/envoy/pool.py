@@ -62,7 +62,7 @@ class EnvoyPool:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     # Envoys starting in the background for a later acquire, by key
     _starting: dict[tuple[int, str], list[Future[EnvoyHandle]]] = field(default_factory=dict)
-    _starter: ThreadPoolExecutor | None = None
+    _starters: dict[int, ThreadPoolExecutor] = field(default_factory=dict)  # by runner
     _stopping: list[threading.Thread] = field(default_factory=list)
 
     def prestart(self, runner: Runner, spec: EnvoySpec, workdir: Path) -> None:
@@ -72,13 +72,16 @@ class EnvoyPool:
         with self._lock:
             if self.idle.get(key) or self._starting.get(key):
                 return
-            if self._starter is None:
-                # two at a time, in the order asked: more only fight over the cores with the tests
-                # that run meanwhile, and one that never gets ready holds up only its own slot
-                self._starter = ThreadPoolExecutor(
-                    max_workers=2, thread_name_prefix="wasmhub-prestart", initializer=lives_until_stopped
+            starter = self._starters.get(id(runner))
+            if starter is None:
+                # a few at a time (the runner says how many), in the order asked: one that never
+                # gets ready holds up only its own slot
+                starter = self._starters[id(runner)] = ThreadPoolExecutor(
+                    max_workers=max(1, getattr(runner, "starts_side_by_side", 2)),
+                    thread_name_prefix="wasmhub-prestart",
+                    initializer=lives_until_stopped,
                 )
-            started = self._starter.submit(_start_ahead, runner, spec, workdir)
+            started = starter.submit(_start_ahead, runner, spec, workdir)
             self._starting.setdefault(key, []).append(started)
 
     def acquire(
@@ -182,9 +185,9 @@ class EnvoyPool:
             discarded, self._stopping = self._stopping, []
         for thread in discarded:
             thread.join()
-        if self._starter is not None:  # only now: an Envoy dies with the thread that started it
-            self._starter.shutdown(wait=True)
-            self._starter = None
+        for starter in self._starters.values():  # only now: an Envoy dies with the thread that started it
+            starter.shutdown(wait=True)
+        self._starters.clear()
 
 
 def _start_ahead(runner: Runner, spec: EnvoySpec, workdir: Path) -> EnvoyHandle:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import atexit
-import contextlib
-import ctypes
 import itertools
 import os
-import signal
 import subprocess
 import threading
 import weakref
 from pathlib import Path
 from typing import IO
 
+from ..spawn import environment, tied
 from ..timing import timed
 from .binary import envoy_version
 from .bootstrap import Address, EnvoySpec, access_log_flush_arguments, render_bootstrap
@@ -22,17 +20,8 @@ from .handle import EnvoyHandle, parse_admin_address
 from .threads import outlives_its_envoys
 
 DEFAULT_READY_TIMEOUT = 30.0
-_PR_SET_PDEATHSIG = 1
 _counter = itertools.count()
 _live: weakref.WeakSet[ProcessEnvoy] = weakref.WeakSet()
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: the kernel kills Envoy if the process that started it dies,
-    even by SIGKILL, so no Envoy outlives a killed pytest."""
-    # not Linux: the atexit and fixture teardowns still stop it
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 class ProcessEnvoy(EnvoyHandle):
@@ -90,6 +79,8 @@ class ProcessRunner:
     """Starts Envoys as child processes of this Python process."""
 
     backend = "process"
+    # a start keeps a core busy for ~0.1 s: more at once only fight the tests running meanwhile
+    starts_side_by_side = 2
 
     def __init__(
         self, binary: Path, *, ready_timeout: float = DEFAULT_READY_TIMEOUT, extra_args: tuple[str, ...] = ()
@@ -139,12 +130,14 @@ class ProcessRunner:
         # PR_SET_PDEATHSIG follows the starting *thread*: only ask for it from the main thread (or one
         # marked to outlive its Envoys), or the Envoy would die with a short-lived worker thread.
         tie = threading.current_thread() is threading.main_thread() or outlives_its_envoys()
+        command, preexec = tied(command) if tie else (command, None)
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            preexec_fn=_die_with_parent if tie else None,
+            preexec_fn=preexec,
+            env=environment(),
         )
         envoy = ProcessEnvoy(
             process,

@@ -12,12 +12,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import tempfile
 import time
 from collections.abc import Generator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,29 +26,21 @@ import pytest
 
 from .. import __version__
 from ..cases import AREAS, MUST, SHOULD, case_of
-from ..envoy import EnvoyBinaryError, envoy_version
-from ..envoy.bootstrap import V8_RUNTIME
-from ..envoy.probe import probe_load
+from ..envoy.threads import lives_until_stopped
 from ..fixtures import matrix, state
 from ..fixtures.host import host_settings
 from ..kinds import decide
 from ..module import WasmModule
 from ..settings import Settings
+from .compatibility import compatibility, envoys_of, probe_loads_ahead, probes_loads
 from .html_report import write_html
 from .json_report import write_json
 from .junit_report import write_junit
 from .model import (
     ENVOY_VERSION_PROPERTY,
     FAILED_BY_VERDICT,
-    LOADED,
-    NOT_PROBED,
-    REFUSED,
-    UNSUPPORTED,
-    Compatibility,
-    EnvoyInfo,
     RunReport,
     TestResult,
-    count,
     result_from_phases,
 )
 from .redact import redact_settings, redact_text
@@ -172,6 +165,8 @@ class ResultCollector:
         # what of the suite did not run (a partial run); a worker's figures reach the controller
         self.deselected_must: set[str] = set()
         self.selected_must: set[str] = set()
+        self.loads_ahead: Future[dict[str, tuple[str, str]]] | None = None
+        self.probed: dict[str, tuple[str, str]] | None = None  # the load probes made ahead
 
     def _counts_for_selection(self, item: pytest.Item) -> bool:
         info = case_of(item)
@@ -186,6 +181,33 @@ class ResultCollector:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected_must = {i.nodeid for i in session.items if self._counts_for_selection(i)}
+        self.loads_ahead = self._probe_loads_ahead(session)
+
+    def _probe_loads_ahead(self, session: pytest.Session) -> Future[dict[str, tuple[str, str]]] | None:
+        """The compatibility table's load probes, started now in the background, one Envoy at a time:
+        they depend on no case, and made at the end they added their start-ups to the run's wall."""
+        config = self.config
+        module = config.stash.get(state.MODULE, None)
+        if _is_worker(config) or config.option.collectonly or not session.items:
+            return None
+        if module is None or not probes_loads(config, self.settings):
+            return None
+        envoys = [e for e in envoys_of(config) if e.wasm_supported]
+        starter = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="wasmhub-load-probe", initializer=lives_until_stopped
+        )
+        config.add_cleanup(starter.shutdown)  # waits for a probe nobody asked for (an interrupted run)
+        return starter.submit(probe_loads_ahead, envoys, module, self.settings)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Generator[None, object, object]:
+        """Take the load probes made ahead once the cases are done, before the plugin's safety net stops
+        every Envoy still running; an interrupted run probes afresh at the end instead."""
+        result = yield
+        if self.loads_ahead is not None:
+            with contextlib.suppress(Exception):  # the end of the run probes afresh, and says why
+                self.probed = self.loads_ahead.result()
+        return result
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -217,7 +239,13 @@ class ResultCollector:
         if self.config.option.collectonly or not _gating_active(self.settings, results):
             return  # collecting is not a run: no verdict
         self.report = build_report(
-            self.config, self.settings, results, session.exitstatus, self.started, self.selection(results)
+            self.config,
+            self.settings,
+            results,
+            session.exitstatus,
+            self.started,
+            self.selection(results),
+            self.probed,
         )
         session.exitstatus = self.report.verdict.exit_code
         if self.settings.report:
@@ -258,11 +286,12 @@ def build_report(
     pytest_exit_code: int,
     started: float,
     selection: Selection | None = None,
+    probed: dict[str, tuple[str, str]] | None = None,
 ) -> RunReport:
     module = config.stash.get(state.MODULE, None)
     backend = "container" if settings.values.get("envoy_image") else "process"
-    envoys = _envoys(config)
-    probe = module is not None and backend == "process" and bool(settings.report or matrix.matrix_of(config))
+    envoys = envoys_of(config)
+    probe = module is not None and probes_loads(config, settings)
     return RunReport(
         suite_version=__version__,
         created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -278,7 +307,7 @@ def build_report(
             pytest_exit_code=int(pytest_exit_code),
             selection=selection,
         ),
-        compatibility=_compatibility(envoys, results, module if probe else None, settings),
+        compatibility=compatibility(envoys, results, module if probe else None, settings, probed),
         pytest_exit_code=int(pytest_exit_code),
     )
 
@@ -335,57 +364,3 @@ def _module_facts(module: WasmModule | None, kinds: dict[str, Any] | None = None
         "abi_version": module.abi_version,
         "manifest_digest": package.get("manifest_digest"),
     }
-
-
-def _envoys(config: pytest.Config) -> list[EnvoyInfo]:
-    the_matrix = matrix.matrix_of(config)
-    if the_matrix is not None:
-        return [
-            EnvoyInfo(e.version, str(e.binary), V8_RUNTIME, e.wasm.supported, e.wasm.reason)
-            for e in the_matrix.entries
-        ]
-    binary = config.stash[state.ENVOY_BINARY]
-    try:
-        version = envoy_version(binary)
-    except EnvoyBinaryError as exc:
-        return [EnvoyInfo("unknown", str(binary), V8_RUNTIME, True, str(exc))]
-    return [EnvoyInfo(version, str(binary), V8_RUNTIME)]
-
-
-def _compatibility(
-    envoys: list[EnvoyInfo], results: list[TestResult], module: WasmModule | None, settings: Settings
-) -> list[Compatibility]:
-    """One row per Envoy version: whether it loads the module (probed afresh) and the cases there."""
-    loads = _probe_loads([e for e in envoys if e.wasm_supported], module, settings) if module else {}
-    rows = []
-    for envoy in envoys:
-        counts = count(r for r in results if r.case is not None and r.envoy_version == envoy.version)
-        if not envoy.wasm_supported:
-            load, reason = UNSUPPORTED, envoy.note
-        else:
-            load, reason = loads.get(envoy.version, (NOT_PROBED, ""))
-        rows.append(Compatibility(envoy.version, load, reason, counts))
-    return rows
-
-
-def _probe_loads(
-    envoys: list[EnvoyInfo], module: WasmModule, settings: Settings
-) -> dict[str, tuple[str, str]]:
-    """Start each Envoy once with the module (in parallel) and keep its verdict."""
-    timeout = min(15.0, float(settings.envoy_ready_timeout))
-
-    def probe(envoy: EnvoyInfo) -> tuple[str, tuple[str, str]]:
-        with tempfile.TemporaryDirectory(prefix="wasmhub-probe-") as workdir:
-            result = probe_load(
-                module.path,
-                binary=envoy.binary,
-                workdir=Path(workdir),
-                root_id=settings.root_id,
-                vm_id=settings.vm_id,
-                configuration=settings.config,
-                ready_timeout=timeout,
-            )
-        return envoy.version, ((LOADED, "") if result.loaded else (REFUSED, result.reason))
-
-    with ThreadPoolExecutor(max_workers=max(1, min(3, len(envoys)))) as pool:
-        return dict(pool.map(probe, envoys))

