@@ -8,6 +8,7 @@ debian_packages=(
   docker-registry   # a real OCI registry for the packaging tests (started on 127.0.0.1 by a fixture)
   wabt              # wat2wasm / wasm-objdump, to cross-check the project's own wasm reader
   nghttp2-client    # h2load, the load generator of `wasmhub bench`
+  util-linux        # setpriv: ties each child to its starting thread without forking the test process
   chromium          # headless: the report test renders the HTML report and screenshots it
 )
 missing=()
