@@ -178,7 +178,8 @@ def run_load(spec: LoadSpec, h2load: Path, workdir: Path) -> LoadRun:
     log_file = Path(workdir) / f"h2load-{uuid.uuid4().hex}.tsv"
     # the death signal follows the starting thread: only tie h2load to the main thread
     tie = threading.current_thread() is threading.main_thread()
-    command, preexec = tied(spec.command(h2load, log_file)) if tie else (spec.command(h2load, log_file), None)
+    command = spec.command(h2load, log_file)
+    command, preexec = tied(command) if tie else (command, None)
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,

@@ -205,7 +205,7 @@ class ResultCollector:
         every Envoy still running; an interrupted run probes afresh at the end instead."""
         result = yield
         if self.loads_ahead is not None:
-            with contextlib.suppress(Exception):  # the end of the run probes afresh, and says why
+            with contextlib.suppress(Exception):  # then the end of the run probes afresh
                 self.probed = self.loads_ahead.result()
         return result
 
