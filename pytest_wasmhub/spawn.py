@@ -29,9 +29,12 @@ from functools import cache
 _PR_SET_PDEATHSIG = 1
 
 
-def tied(command: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+def tied(command: list[str], tie: bool = True) -> tuple[list[str], Callable[[], None] | None]:
     """The command line and ``preexec_fn`` that run ``command`` as a child killed when the thread that
-    starts it dies. A program that cannot be found is left to ``Popen`` to report, as it would."""
+    starts it dies (with ``tie`` false: as it is, untied). A program that cannot be found is left to
+    ``Popen`` to report, as it would."""
+    if not tie:
+        return command, None
     setpriv = _setpriv()
     if setpriv is None or shutil.which(command[0]) is None:
         return command, _die_with_parent

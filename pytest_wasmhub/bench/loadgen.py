@@ -178,8 +178,7 @@ def run_load(spec: LoadSpec, h2load: Path, workdir: Path) -> LoadRun:
     log_file = Path(workdir) / f"h2load-{uuid.uuid4().hex}.tsv"
     # the death signal follows the starting thread: only tie h2load to the main thread
     tie = threading.current_thread() is threading.main_thread()
-    command = spec.command(h2load, log_file)
-    command, preexec = tied(command) if tie else (command, None)
+    command, preexec = tied(spec.command(h2load, log_file), tie)
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,

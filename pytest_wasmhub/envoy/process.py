@@ -130,7 +130,7 @@ class ProcessRunner:
         # PR_SET_PDEATHSIG follows the starting *thread*: only ask for it from the main thread (or one
         # marked to outlive its Envoys), or the Envoy would die with a short-lived worker thread.
         tie = threading.current_thread() is threading.main_thread() or outlives_its_envoys()
-        command, preexec = tied(command) if tie else (command, None)
+        command, preexec = tied(command, tie)
         process = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,

@@ -98,8 +98,7 @@ def start(unit: Unit, paths: RunPaths, sha256: str | None, backend: Backend, tim
     env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
     log = paths.log.open("wb")
     tie = threading.current_thread() is threading.main_thread()
-    command = pytest_command(unit, paths, workdir, backend)
-    command, preexec = tied(command) if tie else (command, None)
+    command, preexec = tied(pytest_command(unit, paths, workdir, backend), tie)
     process = subprocess.Popen(
         command,
         cwd=workdir,

@@ -71,3 +71,7 @@ def test_the_environment_is_copied_while_another_thread_changes_it():
         for name in [n for n in os.environ if n.startswith("WASMHUB_CHURN_")]:
             os.environ.pop(name, None)
     assert all(copy.get("PATH") == os.environ["PATH"] for copy in copies)
+
+
+def test_an_untied_child_runs_as_given():
+    assert tied(["sleep", "1"], tie=False) == (["sleep", "1"], None)
